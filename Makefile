@@ -1,0 +1,45 @@
+# SmartCustoms — the two set-up commands are `make run` and `make test`.
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+ASSETS  := node_modules/.installed
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+RATE    ?= 0.5
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(ASSETS)
+
+install: $(STAMP) $(ASSETS)
+
+## make run: install, migrate the embedded database, load reference and demo data, start the app + port simulator
+run: install
+	$(BIN)/smartcustoms db upgrade
+	$(BIN)/smartcustoms reference load
+	$(BIN)/smartcustoms demo load
+	$(BIN)/smartcustoms serve --host $(HOST) --port $(PORT) --simulate --rate $(RATE)
+
+## make test: the whole suite (SQLite always; PostgreSQL and Mosquitto when reachable, required under CI=true)
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules data

@@ -1,0 +1,1 @@
+"""Business capabilities, one vertical slice each (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""The `smartcustoms` command."""
