@@ -52,7 +52,11 @@ def customs_scope(conn: Connection, org_unit: str | None) -> frozenset[str] | No
     children: dict[str | None, list[str]] = {}
     for r in rows:
         children.setdefault(r.parent_code, []).append(r.code)
-    scope, stack = set(), [org_unit]
+    parent = {r.code: r.parent_code for r in rows}
+    scope: set[str] = set()
+    if level.get(org_unit) == OrgLevel.SITE and parent.get(org_unit):
+        scope.add(str(parent[org_unit]))  # a site works on its customs office's declarations
+    stack = [org_unit]
     while stack:
         code = stack.pop()
         scope.add(code)
