@@ -1,0 +1,254 @@
+"""Command handlers: check_* validates (see validation.py), do_* changes through a unit of work with an audit
+entry per state change, access_* loads with the tenant / scope check.
+
+Batch submission (``do_submit_batch``) is built for bulk work: one unit of work for the whole batch, the code
+tables and every party enterprise looked up once, one query for duplicate numbers (the unique constraint is the
+backstop), executemany inserts. The valid declarations of a batch are stored and the invalid ones are not; each
+gets its own outcome.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from smartcustoms.capabilities.declarations import db
+from smartcustoms.capabilities.declarations.commands import SubmitDeclaration, TransitionDeclaration
+from smartcustoms.capabilities.declarations.domain import (
+    Action,
+    Declaration,
+    EnterpriseFacts,
+    InspectionResult,
+    Lifecycle,
+    Status,
+    after_screening,
+    may_act,
+    transition,
+)
+from smartcustoms.capabilities.declarations.events import BY_STAGE, DeclarationInspected, DeclarationScreened
+from smartcustoms.capabilities.declarations.ports import DIRECTORY, SCREENER, Directory, Screener
+from smartcustoms.capabilities.declarations.validation import build_declaration, check_submission, party_codes
+from smartcustoms.kernel.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from smartcustoms.platform.http import actor_of
+from smartcustoms.platform.identity.model import Principal
+from smartcustoms.platform.runtime import Runtime
+from smartcustoms.platform.uow import UnitOfWork
+
+MAX_BATCH = 500
+SUBJECT = "declaration"
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+# --- access -----------------------------------------------------------------------------------------------------
+def can_read(who: Principal, row: Mapping[str, Any]) -> bool:
+    """Enterprise users and brokers: their enterprise is the trader, owner or declaring agent. Officers: the
+    declaring customs office is within their scope."""
+    if who.is_enterprise:
+        return who.enterprise_id is not None and who.enterprise_id in (row["trader_id"], row["owner_id"],
+                                                                         row["agent_id"])
+    if who.is_customs:
+        return who.covers_customs(row["customs_code"])
+    return False
+
+
+def access_declaration_row(conn: Connection, who: Principal, declaration_id: str, *,
+                           for_update: bool = False) -> dict[str, Any]:
+    """The declaration row if `who` may read it; NotFound otherwise (existence does not leak)."""
+    row = db.load_row(conn, declaration_id, for_update=for_update)
+    if row is None or not can_read(who, row):
+        raise NotFound("declarations.not_found")
+    return row
+
+
+def access_declaration(conn: Connection, who: Principal, declaration_id: str) -> Declaration:
+    row = access_declaration_row(conn, who, declaration_id)
+    return db.declaration_of(row, db.load_items(conn, declaration_id))
+
+
+# --- lifecycle steps inside a unit of work -----------------------------------------------------------------------
+def _snapshot(lc: Lifecycle) -> dict[str, Any]:
+    snap: dict[str, Any] = {"status": lc.status.value}
+    if lc.status is Status.SCREENED:
+        snap["channel"] = lc.channel.value if lc.channel else None
+        snap["reasons"] = [r.rule for r in lc.reasons]
+    if lc.status is Status.INSPECTED and lc.inspection_result:
+        snap["result"] = lc.inspection_result.value
+    return snap
+
+
+def _emit_stage(uow: UnitOfWork, d: Declaration) -> None:
+    lc = d.lifecycle
+    at = lc.stamp(lc.status) or uow.now
+    base = {"declaration_id": d.id, "number": d.number, "customs_code": d.customs_code, "trader_id": d.trader_id,
+            "at": at}
+    if lc.status is Status.SCREENED:
+        uow.emit(DeclarationScreened(**base, channel=lc.channel.value if lc.channel else "",
+                                     reasons=tuple(r.rule for r in lc.reasons)))
+    elif lc.status is Status.INSPECTED:
+        uow.emit(DeclarationInspected(**base, result=lc.inspection_result.value if lc.inspection_result else ""))
+    else:
+        uow.emit(BY_STAGE[lc.status.value](**base))
+
+
+def _advance(uow: UnitOfWork, d: Declaration, action: Action, *, automatic: bool = False,
+             note: str | None = None, **kwargs: Any) -> Declaration:
+    new = replace(d, lifecycle=transition(d.lifecycle, action, uow.now, **kwargs))
+    after = _snapshot(new.lifecycle)
+    if automatic:
+        after["automatic"] = True
+    if note:
+        after["note"] = note
+    uow.record(f"declarations.{action.value}", SUBJECT, d.id, before={"status": d.lifecycle.status.value},
+               after=after, tenant=d.trader_id)
+    _emit_stage(uow, new)
+    return new
+
+
+def _declare_accept_screen(uow: UnitOfWork, d: Declaration, screener: Screener,
+                           enterprises: Mapping[str, EnterpriseFacts]) -> Declaration:
+    """Submission: declared, then (automatically) accepted, screened, and released or sent to inspection."""
+    uow.record("declarations.submit", SUBJECT, d.id, before=None,
+               after={"status": d.lifecycle.status.value, "number": d.number, "items": len(d.items),
+                      "total": d.total_value, "currency": d.currency}, tenant=d.trader_id)
+    _emit_stage(uow, d)
+    d = _advance(uow, d, Action.ACCEPT, automatic=True)
+    d = _advance(uow, d, Action.SCREEN, automatic=True, screening=screener.screen(d, enterprises))
+    return _advance(uow, d, after_screening(d.lifecycle), automatic=True)
+
+
+# --- submission ---------------------------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    """What became of one submission of a batch: created (with its declaration), invalid (its field errors),
+    conflict (duplicate number) or forbidden (not the caller's enterprise)."""
+
+    index: int
+    result: str
+    declaration: Declaration | None = None
+    errors: list[FieldError] = field(default_factory=list)
+    key: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _may_submit(who: Principal, d: Declaration) -> bool:
+    return who.enterprise_id is not None and who.enterprise_id in (d.trader_id, d.agent_id)
+
+
+def do_submit_batch(runtime: Runtime, who: Principal, cmds: Sequence[SubmitDeclaration]) -> list[Outcome]:
+    if not who.is_enterprise:
+        raise PermissionDenied("declarations.enterprise_only")
+    if len(cmds) > MAX_BATCH:
+        raise ValidationFailed([FieldError("declarations", "declarations.batch_too_large", {"max": MAX_BATCH})])
+    directory: Directory = runtime.port(DIRECTORY)
+    screener: Screener = runtime.port(SCREENER)
+    with runtime.uow(actor_of(who)) as uow:
+        conn = uow.conn
+        refs = directory.reference_sets(conn)
+        by_code = directory.enterprises_by_code(conn, set().union(*(party_codes(c) for c in cmds)))
+        by_id = {e.id: e for e in by_code.values()}
+        taken = db.existing_numbers(conn, [c.number.strip() for c in cmds])
+        bills = db.bills_by_number(conn, [c.bill_no for c in cmds if c.bill_no])
+        outcomes: list[Outcome] = []
+        rows: list[dict[str, Any]] = []
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for index, cmd in enumerate(cmds):
+            errors = check_submission(cmd, refs, by_code)
+            if errors:
+                outcomes.append(Outcome(index, "invalid", errors=errors, key="error.validation_failed",
+                                        params={"count": len(errors)}))
+                continue
+            d = build_declaration(cmd, new_id(), by_code, uow.now)
+            if not _may_submit(who, d):
+                outcomes.append(Outcome(index, "forbidden", key="declarations.not_your_enterprise"))
+                continue
+            if d.number in taken or d.number in seen:
+                outcomes.append(Outcome(index, "conflict", key="declarations.duplicate_number",
+                                        params={"number": d.number}))
+                continue
+            seen.add(d.number)
+            d = _declare_accept_screen(uow, d, screener, by_id)
+            rows.append(db.header_row(d, who.user_id, bills.get(d.bill_no or "")))
+            items.extend(db.item_rows(d))
+            outcomes.append(Outcome(index, "created", declaration=d))
+        try:
+            db.insert_declarations(conn, rows, items)
+        except IntegrityError:
+            raise Conflict("declarations.duplicate_number_concurrent") from None
+        uow.commit()
+    return outcomes
+
+
+def do_submit(runtime: Runtime, who: Principal, cmd: SubmitDeclaration) -> Declaration:
+    """One declaration: stored and screened, or an error (422 / 409 / 403) with nothing stored."""
+    outcome = do_submit_batch(runtime, who, [cmd])[0]
+    if outcome.result == "created" and outcome.declaration is not None:
+        return outcome.declaration
+    if outcome.result == "invalid":
+        raise ValidationFailed(outcome.errors)
+    if outcome.result == "conflict":
+        raise Conflict(outcome.key or "declarations.duplicate_number", **outcome.params)
+    raise PermissionDenied(outcome.key or "error.forbidden")
+
+
+# --- officers' steps -----------------------------------------------------------------------------------------------
+def _parse_action(value: str) -> Action:
+    try:
+        action = Action(value)
+    except ValueError:
+        raise NotFound("declarations.unknown_action", action=value) from None
+    return action
+
+
+def do_transition(runtime: Runtime, who: Principal, cmd: TransitionDeclaration) -> Declaration:
+    action = _parse_action(cmd.action)
+    with runtime.uow(actor_of(who)) as uow:
+        row = access_declaration_row(uow.conn, who, cmd.declaration_id, for_update=True)
+        d = db.declaration_of(row)
+        if action in (Action.ACCEPT, Action.SCREEN):
+            raise PermissionDenied("declarations.automatic_step", action=action.value)
+        if not who.is_customs or not may_act(frozenset(r.value for r in who.roles), action, d.lifecycle.status):
+            raise PermissionDenied("declarations.role_cannot", action=action.value)
+        kwargs: dict[str, Any] = {}
+        if action is Action.RECORD_INSPECTION:
+            try:
+                kwargs["result"] = InspectionResult(cmd.result or "")
+            except ValueError:
+                raise ValidationFailed([FieldError("result", "declarations.result_invalid",
+                                                   {"value": cmd.result or ""})]) from None
+        new = _advance(uow, d, action, note=cmd.note, **kwargs)
+        if not db.save_lifecycle(uow.conn, d.id, new.lifecycle, expected=d.lifecycle.status):
+            raise Conflict("declarations.changed_concurrently")
+        uow.commit()
+    return new
+
+
+def clearance_hours(lc: Lifecycle) -> float | None:
+    """Customs clearance time (trade-rules §5): acceptance → release, in hours."""
+    if lc.accepted_at is None or lc.released_at is None:
+        return None
+    return round((lc.released_at - lc.accepted_at).total_seconds() / 3600, 2)
+
+
+def timeline(conn: Connection, d: Declaration, manifest_arrival: datetime | None) -> list[tuple[str, datetime]]:
+    """The stages reached, oldest first, with the goods' arrival (from the linked manifest) when known."""
+    stages = [(stage.value, at) for stage, at in d.lifecycle.stages()]
+    if manifest_arrival is not None:
+        stages.insert(0, ("arrived", manifest_arrival))
+        stages.sort(key=lambda pair: pair[1])
+    return stages
