@@ -43,7 +43,7 @@ def test_each_header_field_error() -> None:
         "trade_country": "declarations.unknown_country", "departure_country": "declarations.unknown_country",
         "destination_country": "declarations.unknown_country", "terms": "declarations.unknown_terms",
         "currency": "declarations.unknown_currency", "net_weight": "declarations.net_over_gross",
-        "packages": "field.not_positive"}
+        "packages": "field.not_positive", "items.0.currency": "declarations.item_currency_mismatch"}
 
 
 def test_number_must_agree_with_direction() -> None:
