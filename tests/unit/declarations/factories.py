@@ -71,3 +71,37 @@ def submission(serial: int = 1, *, items: int = 1, customs: str = "3104", direct
         terms="3", currency="USD", gross_weight=Decimal("520.5"), net_weight=Decimal("480"), packages=20,
         items=tuple(line(i + 1) for i in range(items)), bill_no=None)
     return replace(base, **overrides)
+
+
+class FakeDirectory:
+    """Stands in for the reference and enterprise capabilities (the ``declarations.directory`` port)."""
+
+    def __init__(self, *ents: Ent, refs: Refs | None = None) -> None:
+        self.ents = ents or ALL
+        self.refs = refs or Refs()
+
+    def reference_sets(self, conn: Any) -> Refs:
+        return self.refs
+
+    def enterprises_by_code(self, conn: Any, codes: Any) -> dict[str, Any]:
+        known = by_code(*self.ents)
+        return {c: known[c] for c in codes if c in known}
+
+    def enterprise(self, conn: Any, enterprise_id: str) -> Any:
+        return next((e for e in self.ents if e.id == enterprise_id), None)
+
+
+def as_json(cmd: SubmitDeclaration) -> dict[str, Any]:
+    """The API body of a submission."""
+    from dataclasses import asdict
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    return {k: v for k, v in plain(asdict(cmd)).items() if v is not None}

@@ -5,6 +5,8 @@ checked by the service)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +21,10 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
+    exists,
+    false,
+    func,
+    or_,
     select,
     update,
 )
@@ -276,3 +282,79 @@ def save_lifecycle(conn: Connection, declaration_id: str, lc: Lifecycle, expecte
                           .where(declarations.c.id == declaration_id, declarations.c.status == expected.value)
                           .values(**_lifecycle_values(lc)))
     return result.rowcount == 1
+
+
+# --- attachments -----------------------------------------------------------------------------------------------
+def attachments_of(conn: Connection, declaration_id: str) -> list[dict[str, Any]]:
+    query = (select(declaration_attachments).where(declaration_attachments.c.declaration_id == declaration_id)
+             .order_by(declaration_attachments.c.uploaded_at, declaration_attachments.c.id))
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def attachment(conn: Connection, declaration_id: str, attachment_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(declaration_attachments).where(
+        declaration_attachments.c.declaration_id == declaration_id,
+        declaration_attachments.c.id == attachment_id)).mappings().first()
+    return dict(row) if row else None
+
+
+# --- listing -----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ListFilter:
+    status: str | None = None
+    direction: str | None = None
+    customs_code: str | None = None
+    trader: str | None = None
+    """The trader's enterprise id (the service resolves a USCC or customs code first)."""
+    declared_from: datetime | None = None
+    declared_to: datetime | None = None
+    hs_chapter: str | None = None
+    number: str | None = None
+    """A prefix of the declaration number."""
+
+
+def search(conn: Connection, *, enterprise_id: str | None, customs_scope: frozenset[str] | None,
+           everything: bool, flt: ListFilter, page: int, size: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of declarations (newest first) visible to the caller, and the total count.
+    `enterprise_id`: only where it is trader, owner or agent. `customs_scope`: only those customs codes.
+    `everything`: no restriction (officers with the whole service in scope)."""
+    t = declarations
+    where: list[Any] = []
+    if enterprise_id is not None:
+        where.append(or_(t.c.trader_id == enterprise_id, t.c.owner_id == enterprise_id,
+                         t.c.agent_id == enterprise_id))
+    elif customs_scope is not None:
+        where.append(t.c.customs_code.in_(sorted(customs_scope)))
+    elif not everything:
+        where.append(false())
+    if flt.status:
+        where.append(t.c.status == flt.status)
+    if flt.direction:
+        where.append(t.c.direction == flt.direction)
+    if flt.customs_code:
+        where.append(t.c.customs_code == flt.customs_code)
+    if flt.trader:
+        where.append(t.c.trader_id == flt.trader)
+    if flt.declared_from:
+        where.append(t.c.declared_at >= flt.declared_from)
+    if flt.declared_to:
+        where.append(t.c.declared_at < flt.declared_to)
+    if flt.number:
+        where.append(t.c.number.startswith(flt.number.strip(), autoescape=True))
+    if flt.hs_chapter:
+        i = declaration_items
+        where.append(exists(select(i.c.seq).where(i.c.declaration_id == t.c.id,
+                                                  i.c.hs_code.startswith(flt.hs_chapter[:2], autoescape=True))))
+    total = conn.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
+    query = (select(t).where(*where).order_by(t.c.declared_at.desc(), t.c.id.desc())
+             .limit(size).offset((page - 1) * size))
+    return [dict(r) for r in conn.execute(query).mappings()], int(total)
+
+
+def arrival_of(conn: Connection, manifest_bill_id: str | None) -> datetime | None:
+    if not manifest_bill_id:
+        return None
+    query = (select(manifests.c.arrival_at).select_from(manifests.join(manifest_bills,
+                                                                       manifest_bills.c.manifest_id == manifests.c.id))
+             .where(manifest_bills.c.id == manifest_bill_id))
+    return conn.execute(query).scalar_one_or_none()

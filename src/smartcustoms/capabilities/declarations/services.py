@@ -9,6 +9,7 @@ gets its own outcome.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.capabilities.declarations import db
-from smartcustoms.capabilities.declarations.commands import SubmitDeclaration, TransitionDeclaration
+from smartcustoms.capabilities.declarations.commands import AddAttachment, SubmitDeclaration, TransitionDeclaration
 from smartcustoms.capabilities.declarations.domain import (
     Action,
     Declaration,
@@ -41,8 +42,9 @@ from smartcustoms.kernel.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from smartcustoms.platform import audit
 from smartcustoms.platform.http import actor_of
-from smartcustoms.platform.identity.model import Principal
+from smartcustoms.platform.identity.model import Principal, Role
 from smartcustoms.platform.runtime import Runtime
 from smartcustoms.platform.uow import UnitOfWork
 
@@ -245,10 +247,112 @@ def clearance_hours(lc: Lifecycle) -> float | None:
     return round((lc.released_at - lc.accepted_at).total_seconds() / 3600, 2)
 
 
-def timeline(conn: Connection, d: Declaration, manifest_arrival: datetime | None) -> list[tuple[str, datetime]]:
+def timeline(d: Declaration, manifest_arrival: datetime | None) -> list[tuple[str, datetime]]:
     """The stages reached, oldest first, with the goods' arrival (from the linked manifest) when known."""
     stages = [(stage.value, at) for stage, at in d.lifecycle.stages()]
     if manifest_arrival is not None:
         stages.insert(0, ("arrived", manifest_arrival))
         stages.sort(key=lambda pair: pair[1])
     return stages
+
+
+# --- paperless attachments (随附单证) --------------------------------------------------------------------------
+ATTACHMENT_KINDS = ("invoice", "packing_list", "contract", "bill_of_lading", "other")
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+_MAGIC = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
+          (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
+
+
+def sniff_content_type(data: bytes) -> str | None:
+    """The content type from the file's first bytes (the client's claim is not trusted)."""
+    return next((kind for magic, kind in _MAGIC if data.startswith(magic)), None)
+
+
+def check_attachment(cmd: AddAttachment) -> str:
+    errors: list[FieldError] = []
+    if cmd.kind not in ATTACHMENT_KINDS:
+        errors.append(FieldError("kind", "declarations.attachment_kind", {"value": cmd.kind}))
+    if not 0 < len(cmd.data) <= MAX_ATTACHMENT_BYTES:
+        errors.append(FieldError("file", "declarations.attachment_size", {"max_mb": MAX_ATTACHMENT_BYTES >> 20}))
+    content_type = sniff_content_type(cmd.data)
+    if content_type is None and cmd.data:
+        errors.append(FieldError("file", "declarations.attachment_type"))
+    if errors:
+        raise ValidationFailed(errors)
+    return str(content_type)
+
+
+def _may_attach(who: Principal) -> bool:
+    """Any party enterprise of the declaration, or an inspector / section chief in scope (auditors and other
+    officers read only). Read access itself is checked by access_declaration_row first."""
+    return who.is_enterprise or who.has(Role.INSPECTOR, Role.SECTION_CHIEF)
+
+
+def do_add_attachment(runtime: Runtime, who: Principal, cmd: AddAttachment) -> dict[str, Any]:
+    content_type = check_attachment(cmd)
+    with runtime.uow(actor_of(who)) as uow:
+        row = access_declaration_row(uow.conn, who, cmd.declaration_id)
+        if not _may_attach(who):
+            raise PermissionDenied("error.forbidden")
+        if row["status"] == Status.CLOSED.value:
+            raise Conflict("declarations.closed")
+        ref = runtime.blobs.put(cmd.data)  # content-addressed: storing the same bytes twice is a no-op
+        filename = (cmd.filename.replace("\\", "/").rsplit("/", 1)[-1] or "file")[:200]
+        values = {"id": new_id(), "declaration_id": row["id"], "kind": cmd.kind, "filename": filename,
+                  "content_type": content_type, "sha256": ref.sha256, "size": ref.size,
+                  "uploaded_by": who.user_id, "uploaded_at": uow.now}
+        uow.conn.execute(db.declaration_attachments.insert().values(**values))
+        uow.record("declarations.attachment_added", SUBJECT, row["id"], before=None,
+                   after={"attachment_id": values["id"], "kind": cmd.kind, "filename": filename,
+                          "sha256": ref.sha256, "size": ref.size}, tenant=row["trader_id"])
+        uow.commit()
+    return values
+
+
+def access_attachments(conn: Connection, who: Principal, declaration_id: str) -> list[dict[str, Any]]:
+    access_declaration_row(conn, who, declaration_id)
+    return db.attachments_of(conn, declaration_id)
+
+
+def access_attachment_content(runtime: Runtime, who: Principal, declaration_id: str,
+                              attachment_id: str) -> tuple[dict[str, Any], bytes]:
+    """The attachment's record and bytes, verified against the recorded SHA-256."""
+    with runtime.engine.connect() as conn:
+        access_declaration_row(conn, who, declaration_id)
+        row = db.attachment(conn, declaration_id, attachment_id)
+    if row is None:
+        raise NotFound("declarations.attachment_not_found")
+    data = runtime.blobs.get(row["sha256"])
+    if hashlib.sha256(data).hexdigest() != row["sha256"]:
+        raise Conflict("declarations.attachment_corrupt")
+    return row, data
+
+
+def access_list(conn: Connection, who: Principal, flt: db.ListFilter, page: int = 1, size: int = 50,
+                directory: Directory | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Declarations the caller may read: an enterprise's own (trader, owner or agent), an officer's scope.
+    A trader filter may be an enterprise id, a USCC or a customs code (resolved through `directory`)."""
+    page, size = max(1, page), max(1, min(size, 200))
+    if flt.trader and directory is not None:
+        code = flt.trader.strip().upper()
+        found = directory.enterprises_by_code(conn, [code]).get(code)
+        if found is not None:
+            flt = replace(flt, trader=found.id)
+    if who.is_enterprise:
+        return db.search(conn, enterprise_id=who.enterprise_id or "-", customs_scope=None, everything=False,
+                         flt=flt, page=page, size=size)
+    if who.is_customs:
+        return db.search(conn, enterprise_id=None, customs_scope=who.customs_scope,
+                         everything=who.customs_scope is None, flt=flt, page=page, size=size)
+    return [], 0
+
+
+def access_trail(conn: Connection, who: Principal, declaration_id: str) -> list[dict[str, Any]]:
+    """The declaration's audit entries, oldest first (same read rule as the declaration)."""
+    access_declaration_row(conn, who, declaration_id)
+    return audit.trail(conn, SUBJECT, declaration_id)
+
+
+def access_timeline(conn: Connection, who: Principal, declaration_id: str) -> list[tuple[str, datetime]]:
+    row = access_declaration_row(conn, who, declaration_id)
+    return timeline(db.declaration_of(row), db.arrival_of(conn, row["manifest_bill_id"]))

@@ -1,0 +1,30 @@
+"""Registers the declarations capability with the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from smartcustoms.capabilities.declarations import api
+from smartcustoms.capabilities.declarations.messages import MESSAGES
+from smartcustoms.capabilities.declarations.ports import SCREENER
+from smartcustoms.capabilities.declarations.screening import DefaultScreener
+from smartcustoms.platform.capability import Capability
+from smartcustoms.platform.runtime import Runtime
+
+
+def _provides(runtime: Runtime) -> Mapping[str, Any]:
+    """The default screener; the risk capability (installed later) replaces it under the same port name."""
+    return {SCREENER: DefaultScreener()}
+
+
+capability = Capability(
+    name="declarations",
+    depends_on=(),
+    messages=MESSAGES,
+    api_routers=[api.router],
+    templates=Path(__file__).resolve().parent / "templates",
+    provides=_provides,
+    nav=[("/declarations", "报关单", "Declarations")],
+)
