@@ -96,8 +96,8 @@ def _snapshot(lc: Lifecycle) -> dict[str, Any]:
 def _emit_stage(uow: UnitOfWork, d: Declaration) -> None:
     lc = d.lifecycle
     at = lc.stamp(lc.status) or uow.now
-    base = {"declaration_id": d.id, "number": d.number, "customs_code": d.customs_code, "trader_id": d.trader_id,
-            "at": at}
+    base: dict[str, Any] = {"declaration_id": d.id, "number": d.number, "customs_code": d.customs_code,
+                            "trader_id": d.trader_id, "at": at}
     if lc.status is Status.SCREENED:
         uow.emit(DeclarationScreened(**base, channel=lc.channel.value if lc.channel else "",
                                      reasons=tuple(r.rule for r in lc.reasons)))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from smartcustoms.capabilities.declarations import api
+from smartcustoms.capabilities.declarations import api, pages
 from smartcustoms.capabilities.declarations.messages import MESSAGES
 from smartcustoms.capabilities.declarations.ports import SCREENER
 from smartcustoms.capabilities.declarations.screening import DefaultScreener
@@ -24,6 +24,7 @@ capability = Capability(
     depends_on=(),
     messages=MESSAGES,
     api_routers=[api.router],
+    page_routers=[pages.router],
     templates=Path(__file__).resolve().parent / "templates",
     provides=_provides,
     nav=[("/declarations", "报关单", "Declarations")],
