@@ -32,6 +32,7 @@ from sqlalchemy.types import TypeEngine
 
 from smartcustoms.capabilities.declarations.domain import (
     STAGES,
+    STAMP_FIELDS,
     Channel,
     Declaration,
     Direction,
@@ -180,7 +181,7 @@ manifest_containers = Table(
 
 # --- declarations ----------------------------------------------------------------------------------------------
 def _lifecycle_values(lc: Lifecycle) -> dict[str, Any]:
-    values: dict[str, Any] = {f"{stage.value}_at": lc.stamp(stage) for stage in STAGES}
+    values: dict[str, Any] = {name: getattr(lc, name) for name in STAMP_FIELDS.values()}
     values.update(status=lc.status.value, channel=lc.channel.value if lc.channel else None,
                   reasons=[{"rule": r.rule, "key": r.key, "params": dict(r.params)} for r in lc.reasons],
                   inspection_result=lc.inspection_result.value if lc.inspection_result else None)

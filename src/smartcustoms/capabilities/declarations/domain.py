@@ -55,6 +55,7 @@ class Status(StrEnum):
 
 STAGES: tuple[Status, ...] = tuple(Status)
 """Stages in lifecycle order; each has a timestamp column ``<stage>_at``."""
+STAMP_FIELDS: dict[Status, str] = {stage: f"{stage.value}_at" for stage in STAGES}
 
 
 class Action(StrEnum):
@@ -205,10 +206,10 @@ class Lifecycle:
         return cls(status=Status.DECLARED, declared_at=at)
 
     def stamp(self, stage: Status) -> datetime | None:
-        return getattr(self, f"{stage.value}_at")  # type: ignore[no-any-return]
+        return getattr(self, STAMP_FIELDS[stage])  # type: ignore[no-any-return]
 
     def last_stamp(self) -> datetime | None:
-        stamps = [s for s in (self.stamp(stage) for stage in STAGES) if s is not None]
+        stamps = [s for s in (getattr(self, f) for f in STAMP_FIELDS.values()) if s is not None]
         return max(stamps) if stamps else None
 
     def stages(self) -> list[tuple[Status, datetime]]:
@@ -230,7 +231,7 @@ def transition(lc: Lifecycle, action: Action, at: datetime, *, screening: Screen
     last = lc.last_stamp()
     if last is not None and at < last:
         raise IllegalTransition("declarations.time_backwards", action=action.value, status=lc.status.value)
-    changes: dict[str, object] = {"status": target, f"{target.value}_at": at}
+    changes: dict[str, object] = {"status": target, STAMP_FIELDS[target]: at}
     if action is Action.SCREEN:
         if screening is None:
             raise IllegalTransition("declarations.screening_missing", action=action.value, status=lc.status.value)

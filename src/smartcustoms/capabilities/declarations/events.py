@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from smartcustoms.kernel.timeutil import ensure_utc
 from smartcustoms.platform.events import Event
 
 
@@ -18,6 +19,14 @@ class StageReached(Event):
     customs_code: str
     trader_id: str
     at: datetime
+
+    def payload(self) -> dict[str, Any]:
+        """The same JSON shape as Event.payload, built directly (batches emit thousands of these)."""
+        body = dict(self.__dict__)
+        body["at"] = ensure_utc(self.at).isoformat()
+        if "reasons" in body:
+            body["reasons"] = list(body["reasons"])
+        return body
 
 
 @dataclass(frozen=True)

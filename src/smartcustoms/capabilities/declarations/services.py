@@ -32,7 +32,13 @@ from smartcustoms.capabilities.declarations.domain import (
     may_act,
     transition,
 )
-from smartcustoms.capabilities.declarations.events import BY_STAGE, DeclarationInspected, DeclarationScreened
+from smartcustoms.capabilities.declarations.events import (
+    BY_STAGE,
+    DeclarationAccepted,
+    DeclarationInspected,
+    DeclarationScreened,
+    DeclarationSubmitted,
+)
 from smartcustoms.capabilities.declarations.ports import DIRECTORY, SCREENER, Directory, Screener
 from smartcustoms.capabilities.declarations.validation import build_declaration, check_submission, party_codes
 from smartcustoms.kernel.errors import (
@@ -123,14 +129,33 @@ def _advance(uow: UnitOfWork, d: Declaration, action: Action, *, automatic: bool
 
 def _declare_accept_screen(uow: UnitOfWork, d: Declaration, screener: Screener,
                            enterprises: Mapping[str, EnterpriseFacts]) -> Declaration:
-    """Submission: declared, then (automatically) accepted, screened, and released or sent to inspection."""
+    """Submission: declared, then (automatically) accepted, screened, and released or sent to inspection.
+    One audit entry and one event per stage. Written for batches: the lifecycle advances on its own and the
+    declaration is rebuilt once at the end."""
+    at, tenant = uow.now, d.trader_id
+    base: dict[str, Any] = {"declaration_id": d.id, "number": d.number, "customs_code": d.customs_code,
+                            "trader_id": tenant, "at": at}
     uow.record("declarations.submit", SUBJECT, d.id, before=None,
-               after={"status": d.lifecycle.status.value, "number": d.number, "items": len(d.items),
-                      "total": d.total_value, "currency": d.currency}, tenant=d.trader_id)
-    _emit_stage(uow, d)
-    d = _advance(uow, d, Action.ACCEPT, automatic=True)
-    d = _advance(uow, d, Action.SCREEN, automatic=True, screening=screener.screen(d, enterprises))
-    return _advance(uow, d, after_screening(d.lifecycle), automatic=True)
+               after={"status": "declared", "number": d.number, "items": len(d.items), "total": d.total_value,
+                      "currency": d.currency}, tenant=tenant)
+    uow.emit(DeclarationSubmitted(**base))
+    accepted = transition(d.lifecycle, Action.ACCEPT, at)
+    uow.record("declarations.accept", SUBJECT, d.id, before={"status": "declared"},
+               after={"status": "accepted", "automatic": True}, tenant=tenant)
+    uow.emit(DeclarationAccepted(**base))
+    result = screener.screen(d, enterprises)
+    screened = transition(accepted, Action.SCREEN, at, screening=result)
+    rules = [r.rule for r in result.reasons]
+    uow.record("declarations.screen", SUBJECT, d.id, before={"status": "accepted"},
+               after={"status": "screened", "channel": result.channel.value, "reasons": rules, "automatic": True},
+               tenant=tenant)
+    uow.emit(DeclarationScreened(**base, channel=result.channel.value, reasons=tuple(rules)))
+    action = after_screening(screened)
+    final = transition(screened, action, at)
+    uow.record(f"declarations.{action.value}", SUBJECT, d.id, before={"status": "screened"},
+               after={"status": final.status.value, "automatic": True}, tenant=tenant)
+    uow.emit(BY_STAGE[final.status.value](**base))
+    return replace(d, lifecycle=final)
 
 
 # --- submission ---------------------------------------------------------------------------------------------------
