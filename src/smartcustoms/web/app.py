@@ -17,6 +17,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from smartcustoms import __version__
 from smartcustoms.platform.http import page_principal, render
+from smartcustoms.platform.identity import api as identity_api
 from smartcustoms.platform.identity.model import Principal
 from smartcustoms.platform.runtime import Runtime
 from smartcustoms.web import auth, errors
@@ -51,6 +52,7 @@ def create_app(runtime: Runtime, *, start_relay: bool = True) -> FastAPI:
     errors.install(app)
     app.include_router(auth.pages)
     app.include_router(auth.api)
+    app.include_router(identity_api.router)
     for cap in runtime.capabilities:
         for router in cap.api_routers:
             app.include_router(router, prefix="/api/v1")

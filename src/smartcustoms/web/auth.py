@@ -86,7 +86,7 @@ def logout(request: Request, who: Principal = Depends(principal)) -> Response:
 
 @pages.get("/lang/{code}")
 def switch_language(request: Request, code: str, next: str | None = None) -> Response:
-    response = RedirectResponse(_safe_next(next or request.headers.get("referer-path")), status_code=303)
+    response = RedirectResponse(_safe_next(next), status_code=303)
     if code in ("zh-CN", "en"):
         response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", path="/")
     return response
