@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 INSTALLED: tuple[str, ...] = (
     "reference",
+    "enterprise",
 )
 """Installed capabilities, in dependency order. Each is `smartcustoms.capabilities.<name>.wiring.capability`."""
 
