@@ -97,6 +97,7 @@ def test_grade_errors_in_both_languages(client: Any, make_user: Any, two: Any) -
 def test_anonymous_callers_are_refused(client: Any, path: str) -> None:
     assert client.get(path).status_code == 401
     assert client.post(path, json={}).status_code in (401, 405)
+    assert client.patch(path, json={}).status_code in (401, 405)
 
 
 @pytest.mark.parametrize("role", ENTERPRISE_ROLES)
