@@ -61,7 +61,8 @@ def find_by_code(conn: Connection, code: str, *, on: date | None = None) -> Ente
 
 
 def find_many(conn: Connection, codes: Iterable[str], *, on: date | None = None) -> dict[str, EnterpriseView]:
-    """Bulk look-up by USCC or customs code (mixed): one query per 500 codes, grade included.
+    """Bulk look-up by USCC or customs code (mixed): one query per kind of code (per 500 codes), grade
+    included.
 
     Returns {code as given: view} for the codes that were found."""
     wanted: dict[str, list[str]] = {}
@@ -71,17 +72,16 @@ def find_many(conn: Connection, codes: Iterable[str], *, on: date | None = None)
     if not wanted:
         return {}
     query, _grade = db.select_with_grade(on or customs_today())
-    keys = list(wanted)
     out: dict[str, EnterpriseView] = {}
-    for start in range(0, len(keys), IN_CHUNK):
-        chunk = keys[start:start + IN_CHUNK]
-        rows = conn.execute(query.where(or_(db.enterprises.c.uscc.in_(chunk),
-                                            db.enterprises.c.customs_code.in_(chunk)))).mappings()
-        for row in rows:
-            view = _view(row)
-            for key in (view.uscc, view.customs_code):
-                for given in wanted.get(key, ()):
-                    out[given] = view
+    # One indexed IN query per kind of code (an 18-character code is a USCC, anything else a customs code).
+    for column, keys in ((db.enterprises.c.uscc, [k for k in wanted if len(k) == 18]),
+                         (db.enterprises.c.customs_code, [k for k in wanted if len(k) != 18])):
+        for start in range(0, len(keys), IN_CHUNK):
+            for row in conn.execute(query.where(column.in_(keys[start:start + IN_CHUNK]))).mappings():
+                view = _view(row)
+                for key in (view.uscc, view.customs_code):
+                    for given in wanted.get(key, ()):
+                        out[given] = view
     return out
 
 
