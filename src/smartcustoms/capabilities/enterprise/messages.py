@@ -21,6 +21,7 @@ MESSAGES = {
     # fields
     "enterprise.field.uscc": {"zh-CN": "统一社会信用代码", "en": "Unified social credit code"},
     "enterprise.field.customs_code": {"zh-CN": "海关编码", "en": "Customs code"},
+    "enterprise.field.name": {"zh-CN": "企业名称", "en": "Name"},
     "enterprise.field.name_zh": {"zh-CN": "中文名称", "en": "Name (Chinese)"},
     "enterprise.field.name_en": {"zh-CN": "英文名称", "en": "Name (English)"},
     "enterprise.field.kind": {"zh-CN": "企业类别", "en": "Kind"},
