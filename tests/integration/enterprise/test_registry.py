@@ -62,6 +62,24 @@ def test_a_duplicate_code_is_a_conflict_and_nothing_is_stored(runtime: Any, fiel
     assert after == before
 
 
+def test_a_registration_that_loses_a_race_is_a_conflict_too(runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smartcustoms.capabilities.enterprise import db
+
+    register(runtime, uscc=uscc(9111), customs_code=customs_code(9111))
+    real = db.code_taken
+    calls: list[str] = []
+
+    def first_check_misses(conn: Any, column: str, value: str) -> bool:
+        calls.append(column)
+        return False if len(calls) <= 2 else real(conn, column, value)  # the other commit lands after the check
+
+    monkeypatch.setattr(db, "code_taken", first_check_misses)
+    with pytest.raises(Conflict) as err:
+        register(runtime, uscc=uscc(9112), customs_code=customs_code(9111))
+    assert err.value.key == "enterprise.duplicate_customs_code"
+    assert _count(runtime, enterprises) == 1 and len(_audit(runtime)) == 1
+
+
 def test_invalid_registration_lists_every_field_and_stores_nothing(runtime: Any) -> None:
     with pytest.raises(ValidationFailed) as err:
         services.do_register(runtime, ADMIN, RegisterEnterprise(

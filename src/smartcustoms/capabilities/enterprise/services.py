@@ -109,9 +109,12 @@ def do_register(runtime: Runtime, who: Principal, cmd: RegisterEnterprise) -> st
                "registered_customs": cmd.registered_customs, "registered_on": registered_on, "registered_at": uow.now,
                "updated_at": uow.now}
         try:
-            db.insert(uow.conn, row)
-        except IntegrityError:  # a concurrent registration won the race
-            raise Conflict("enterprise.duplicate_uscc", value=uscc) from None
+            with uow.conn.begin_nested():
+                db.insert(uow.conn, row)
+        except IntegrityError:  # a concurrent registration of the same code committed first
+            if db.code_taken(uow.conn, "uscc", uscc):
+                raise Conflict("enterprise.duplicate_uscc", value=uscc) from None
+            raise Conflict("enterprise.duplicate_customs_code", value=customs_code) from None
         grade = GradeRecord(CreditGrade(cmd.credit_grade), registered_on, "registered", who.username, uow.now)
         db.add_grade(uow.conn, enterprise_id, grade)
         uow.record("enterprise.registered", "enterprise", enterprise_id,
