@@ -88,3 +88,35 @@ def test_risk_officer_changes_a_grade_by_form(client: Any, make_user: Any, two: 
     assert ok.status_code == 303
     after = client.get(ok.headers["location"])
     assert "信用等级已记录" in after.text and "高级认证企业" in after.text and "AEO 认证" in after.text
+
+
+def test_admin_registers_by_form_and_sees_every_field_error(client: Any, make_user: Any) -> None:
+    from tests.enterprise_data import customs_code, uscc
+
+    _login(client, make_user("admin"))
+    client.cookies.set(LOCALE_COOKIE, "en")
+    page = client.get("/enterprises/new")
+    assert page.status_code == 200 and "3104 Beilun Customs" in page.text
+    token = _csrf(page.text)
+    bad = client.post("/enterprises/new", data={"csrf_token": token, "uscc": "123", "customs_code": "",
+                                                "name_zh": "", "kind": "trader", "registered_customs": "",
+                                                "credit_grade": "general"})
+    assert bad.status_code == 422
+    for name in ("uscc", "customs_code", "name_zh", "registered_customs"):
+        assert f'data-testid="error-{name}"' in bad.text
+    assert "A unified social credit code has 18 characters" in bad.text
+    form = {"csrf_token": token, "uscc": uscc(700), "customs_code": customs_code(700), "name_zh": "宁波表单有限公司",
+            "kind": "broker", "registered_customs": "3104", "credit_grade": "general", "registered_on": "2024-05-06"}
+    ok = client.post("/enterprises/new", data=form, follow_redirects=False)
+    assert ok.status_code == 303
+    assert "宁波表单有限公司" in client.get(ok.headers["location"]).text
+    again = client.post("/enterprises/new", data={**form, "customs_code": customs_code(701)})
+    assert again.status_code == 409 and 'data-testid="error-uscc"' in again.text
+
+
+@pytest.mark.parametrize("role", ["enterprise_user", "inspector"])
+def test_only_admins_get_the_registration_form(client: Any, make_user: Any, two: Any, role: str) -> None:
+    _login(client, make_user(role, enterprise_id=two[0]) if role == "enterprise_user" else make_user(role))
+    assert client.get("/enterprises/new").status_code == 403
+    token = _csrf(client.get(f"/enterprises/{two[0]}").text)
+    assert client.post("/enterprises/new", data={"csrf_token": token}).status_code == 403

@@ -48,6 +48,7 @@ MESSAGES = {
     "enterprise.no_history": {"zh-CN": "暂无信用等级记录", "en": "No credit grade recorded"},
     "enterprise.in_force": {"zh-CN": "现行", "en": "in force"},
     "enterprise.scheduled": {"zh-CN": "待生效", "en": "scheduled"},
+    "enterprise.register": {"zh-CN": "企业注册登记", "en": "Register an enterprise"},
     "enterprise.change_grade": {"zh-CN": "调整信用等级", "en": "Change credit grade"},
     "enterprise.save": {"zh-CN": "保存", "en": "Save"},
     "enterprise.grade_saved": {"zh-CN": "信用等级已记录", "en": "Credit grade recorded"},

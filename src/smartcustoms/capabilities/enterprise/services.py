@@ -65,6 +65,10 @@ def access_list(who: Principal) -> None:
         raise PermissionDenied("error.forbidden")
 
 
+def require_registrar(who: Principal) -> None:
+    _require(who, REGISTRARS)
+
+
 def _require(who: Principal, roles: tuple[Role, ...]) -> None:
     if not who.has(*roles):
         raise PermissionDenied("error.forbidden")
