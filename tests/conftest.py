@@ -151,19 +151,23 @@ class User:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-@pytest.fixture
-def org_tree(runtime: Any) -> None:
+def seed_org_tree(engine: Any) -> None:
     """A small customs organisation tree: GACC → Ningbo (3100) → Beilun (3104) → a site; Shanghai (2200)."""
     from smartcustoms.platform.identity.model import OrgLevel
     from smartcustoms.platform.identity.services import upsert_org_unit
 
-    with runtime.engine.begin() as conn:
+    with engine.begin() as conn:
         upsert_org_unit(conn, "0000", "海关总署", "General Administration of Customs", OrgLevel.GACC, None)
         upsert_org_unit(conn, "3100", "宁波海关", "Ningbo Customs", OrgLevel.DIRECT, "0000")
         upsert_org_unit(conn, "3104", "北仑海关", "Beilun Customs", OrgLevel.SUBORDINATE, "3100")
         upsert_org_unit(conn, "3104S01", "北仑港区查验场", "Beilun port inspection site", OrgLevel.SITE, "3104")
         upsert_org_unit(conn, "2200", "上海海关", "Shanghai Customs", OrgLevel.DIRECT, "0000")
         upsert_org_unit(conn, "2201", "浦江海关", "Pujiang Customs", OrgLevel.SUBORDINATE, "2200")
+
+
+@pytest.fixture
+def org_tree(runtime: Any) -> None:
+    seed_org_tree(runtime.engine)
 
 
 @pytest.fixture

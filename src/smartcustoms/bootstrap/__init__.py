@@ -19,6 +19,8 @@ from smartcustoms.platform.settings import Settings
 log = logging.getLogger(__name__)
 
 INSTALLED: tuple[str, ...] = (
+    "reference",
+    "enterprise",
     "declarations",
 )
 """Installed capabilities, in dependency order. Each is `smartcustoms.capabilities.<name>.wiring.capability`."""

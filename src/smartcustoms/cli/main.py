@@ -120,7 +120,10 @@ def users_token(username: str, name: str = "cli") -> None:
 @demo_app.command("load")
 def demo_load() -> None:
     """Load demo users, enterprises and declarations (idempotent)."""
+    from smartcustoms.bootstrap.demo import load_demo_officers
+
     runtime = build_runtime(mqtt=False)
+    load_demo_officers(runtime)
     for cap in track(runtime.capabilities, description="demo data"):
         if cap.demo is not None:
             cap.demo(runtime)

@@ -10,13 +10,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from smartcustoms import __version__
-from smartcustoms.platform.http import page_principal
+from smartcustoms.platform.http import page_principal, render
+from smartcustoms.platform.identity import api as identity_api
 from smartcustoms.platform.identity.model import Principal
 from smartcustoms.platform.runtime import Runtime
 from smartcustoms.web import auth, errors
@@ -51,6 +52,7 @@ def create_app(runtime: Runtime, *, start_relay: bool = True) -> FastAPI:
     errors.install(app)
     app.include_router(auth.pages)
     app.include_router(auth.api)
+    app.include_router(identity_api.router)
     for cap in runtime.capabilities:
         for router in cap.api_routers:
             app.include_router(router, prefix="/api/v1")
@@ -58,9 +60,8 @@ def create_app(runtime: Runtime, *, start_relay: bool = True) -> FastAPI:
             app.include_router(router)
 
     @app.get("/", include_in_schema=False)
-    def home(who: Principal = Depends(page_principal)) -> Response:
-        first = next((path for cap in runtime.capabilities for path, _zh, _en in cap.nav), "/docs")
-        return RedirectResponse(first, status_code=303)
+    def home(request: Request, who: Principal = Depends(page_principal)) -> Response:
+        return render(request, "home.html")
 
     @app.get("/healthz", include_in_schema=False)
     def health(request: Request) -> dict[str, str]:

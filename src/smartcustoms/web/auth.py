@@ -13,6 +13,7 @@ from smartcustoms.kernel.errors import DomainError
 from smartcustoms.platform.http import (
     LOCALE_COOKIE,
     SESSION_COOKIE,
+    actor_of,
     client_ip,
     get_runtime,
     principal,
@@ -53,8 +54,10 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
         error = runtime.translator.t(exc.key, _loc(request), **exc.params)
         return render(request, "login.html", status_code=exc.status, next=_safe_next(next), error=error,
                       username=username)
-    with runtime.engine.begin() as conn:
-        session_id, _csrf = identity.open_session(conn, now, who.user_id, settings.session_max_age_s)
+    with runtime.uow(actor_of(who)) as uow:
+        session_id, _csrf = identity.open_session(uow.conn, now, who.user_id, settings.session_max_age_s)
+        uow.record("identity.login", "user", who.user_id, after={"ip": client_ip(request)}, tenant=who.enterprise_id)
+        uow.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, session_id, max_age=settings.session_max_age_s, httponly=True,
                         samesite="lax", secure=settings.secure_cookies, path="/")
@@ -72,8 +75,10 @@ def logout(request: Request, who: Principal = Depends(principal)) -> Response:
     runtime = get_runtime(request)
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
-        with runtime.engine.begin() as conn:
-            identity.close_session(conn, sid)
+        with runtime.uow(actor_of(who)) as uow:
+            identity.close_session(uow.conn, sid)
+            uow.record("identity.logout", "user", who.user_id, tenant=who.enterprise_id)
+            uow.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -81,7 +86,7 @@ def logout(request: Request, who: Principal = Depends(principal)) -> Response:
 
 @pages.get("/lang/{code}")
 def switch_language(request: Request, code: str, next: str | None = None) -> Response:
-    response = RedirectResponse(_safe_next(next or request.headers.get("referer-path")), status_code=303)
+    response = RedirectResponse(_safe_next(next), status_code=303)
     if code in ("zh-CN", "en"):
         response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", path="/")
     return response
@@ -105,8 +110,11 @@ def token(request: Request, body: TokenRequest) -> TokenResponse:
     settings, now = runtime.settings, runtime.clock.now()
     who = identity.authenticate(runtime.engine, now, body.username, body.password, client_ip(request),
                                 max_failures=settings.login_max_failures, window_s=settings.login_window_s)
-    with runtime.engine.begin() as conn:
-        raw = identity.issue_token(conn, now, who.user_id, "api", settings.token_ttl_s)
+    with runtime.uow(actor_of(who)) as uow:
+        raw = identity.issue_token(uow.conn, now, who.user_id, "api", settings.token_ttl_s)
+        uow.record("identity.token_issued", "user", who.user_id, after={"ip": client_ip(request)},
+                   tenant=who.enterprise_id)
+        uow.commit()
     return TokenResponse(access_token=raw, expires_in=settings.token_ttl_s)
 
 

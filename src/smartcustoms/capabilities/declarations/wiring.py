@@ -8,20 +8,22 @@ from typing import Any
 
 from smartcustoms.capabilities.declarations import api, pages
 from smartcustoms.capabilities.declarations.messages import MESSAGES
-from smartcustoms.capabilities.declarations.ports import SCREENER
+from smartcustoms.capabilities.declarations.directory import QueriesDirectory
+from smartcustoms.capabilities.declarations.ports import DIRECTORY, SCREENER
 from smartcustoms.capabilities.declarations.screening import DefaultScreener
 from smartcustoms.platform.capability import Capability
 from smartcustoms.platform.runtime import Runtime
 
 
 def _provides(runtime: Runtime) -> Mapping[str, Any]:
-    """The default screener; the risk capability (installed later) replaces it under the same port name."""
-    return {SCREENER: DefaultScreener()}
+    """The default screener (the risk capability, installed later, replaces it under the same port name) and
+    the directory of code tables and enterprises."""
+    return {SCREENER: DefaultScreener(), DIRECTORY: QueriesDirectory(runtime.clock)}
 
 
 capability = Capability(
     name="declarations",
-    depends_on=(),
+    depends_on=("reference", "enterprise"),
     messages=MESSAGES,
     api_routers=[api.router],
     page_routers=[pages.router],
