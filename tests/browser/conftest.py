@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI, SHARED, seed_org_tree
+from tests.conftest import IN_CI, SHARED
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -32,6 +32,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     import uvicorn
 
     from smartcustoms.bootstrap import build_runtime
+    from smartcustoms.capabilities.reference import services as reference
     from smartcustoms.bootstrap.demo import load_demo_officers
     from smartcustoms.cli.main import upgrade_database
     from smartcustoms.platform.settings import Settings
@@ -41,8 +42,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     settings = Settings(env="test", data_dir=data, mqtt_url=None, shared_dir=SHARED)
     upgrade_database(settings.effective_database_url)
     runtime = build_runtime(settings, mqtt=False)
-    if not _has_org_units(runtime):
-        seed_org_tree(runtime.engine)
+    reference.do_load(runtime, reference.hs_dir_of(settings.shared_dir))
     load_demo_officers(runtime)
     for cap in runtime.capabilities:
         if cap.demo is not None:
@@ -59,15 +59,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     server.should_exit = True
     thread.join(timeout=10)
     runtime.close()
-
-
-def _has_org_units(runtime: Any) -> bool:
-    from sqlalchemy import func, select
-
-    from smartcustoms.platform.identity.tables import org_units
-
-    with runtime.engine.connect() as conn:
-        return bool(conn.execute(select(func.count()).select_from(org_units)).scalar_one())
 
 
 @pytest.fixture(scope="session")
