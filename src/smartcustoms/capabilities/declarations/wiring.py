@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from smartcustoms.capabilities.declarations import api, pages
-from smartcustoms.capabilities.declarations.messages import MESSAGES
 from smartcustoms.capabilities.declarations.directory import QueriesDirectory
+from smartcustoms.capabilities.declarations.messages import MESSAGES
 from smartcustoms.capabilities.declarations.ports import DIRECTORY, SCREENER
 from smartcustoms.capabilities.declarations.screening import DefaultScreener
 from smartcustoms.platform.capability import Capability
