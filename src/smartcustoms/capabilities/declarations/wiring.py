@@ -11,6 +11,7 @@ from smartcustoms.capabilities.declarations.directory import QueriesDirectory
 from smartcustoms.capabilities.declarations.messages import MESSAGES
 from smartcustoms.capabilities.declarations.ports import DIRECTORY, SCREENER
 from smartcustoms.capabilities.declarations.screening import DefaultScreener
+from smartcustoms.capabilities.declarations.simulator import load_demo, make_simulator
 from smartcustoms.platform.capability import Capability
 from smartcustoms.platform.runtime import Runtime
 
@@ -30,4 +31,6 @@ capability = Capability(
     templates=Path(__file__).resolve().parent / "templates",
     provides=_provides,
     nav=[("/declarations", "报关单", "Declarations")],
+    demo=load_demo,
+    simulator=make_simulator,
 )
