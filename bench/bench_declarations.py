@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
-from bench.decl_setup import HS_CODES, declarant
+from bench.decl_setup import BROKER, HS_CODES, TRADER, seed
 from smartcustoms.capabilities.declarations import db as decl_db
 from smartcustoms.capabilities.declarations.commands import GoodsLine, SubmitDeclaration
 from smartcustoms.capabilities.declarations.validation import build_declaration
@@ -59,7 +59,8 @@ def as_json(cmd: SubmitDeclaration) -> dict[str, Any]:
 
 
 def prepare(url: str, data_dir: Path) -> tuple[str, Any]:
-    """Migrate, create the declaring user; return its bearer token and the directory's parties."""
+    """Migrate, load the reference tables, register the enterprises and the declaring broker user; return its
+    bearer token and the runtime."""
     from smartcustoms.bootstrap import build_runtime
     from smartcustoms.cli.main import upgrade_database
     from smartcustoms.platform.audit import Actor
@@ -69,10 +70,10 @@ def prepare(url: str, data_dir: Path) -> tuple[str, Any]:
 
     upgrade_database(url)
     runtime = build_runtime(Settings(env="dev", data_dir=data_dir, database_url=url, mqtt_url=None), mqtt=False)
-    enterprise_id, _code = declarant()
+    broker_id, _trader_code = seed(runtime)
     with runtime.uow(Actor.system("bench")) as uow:
         user_id = do_create_user(uow, NewUser("bench_broker", "bench", "bench-password-123",
-                                              frozenset({Role.BROKER}), enterprise_id, None))
+                                              frozenset({Role.BROKER}), broker_id, None))
         uow.commit()
     with runtime.engine.begin() as conn:
         token = issue_token(conn, runtime.clock.now(), user_id, "bench", 3600)
@@ -115,9 +116,10 @@ def through_api(url: str, data_dir: Path, token: str, trader_code: str, agent_co
 
 def raw_inserts(url: str, runtime: Any, trader_code: str, agent_code: str) -> float:
     """Baseline: the same header and item rows, inserted with Core executemany, one transaction per 500."""
-    from tests.unit.declarations.factories import by_code  # the same parties the API resolved
+    from smartcustoms.capabilities.enterprise.queries import find_many
 
-    parties = by_code()
+    with runtime.engine.connect() as conn:  # the same parties the API resolved
+        parties = find_many(conn, [trader_code, agent_code])
     at = datetime.now(UTC)
     batches = []
     for b in range(BATCHES):
@@ -138,13 +140,10 @@ def raw_inserts(url: str, runtime: Any, trader_code: str, agent_code: str) -> fl
 
 
 def run_one(name: str, url: str, data_dir: Path) -> None:
-    from tests.unit.declarations.factories import TRADER
-
     token, runtime = prepare(url, data_dir)
-    _enterprise_id, agent_code = declarant()
     try:
-        api_rate, created = through_api(url, data_dir, token, TRADER.uscc, agent_code)
-        raw_rate = raw_inserts(url, runtime, TRADER.uscc, agent_code)
+        api_rate, created = through_api(url, data_dir, token, TRADER["customs_code"], BROKER["customs_code"])
+        raw_rate = raw_inserts(url, runtime, TRADER["customs_code"], BROKER["customs_code"])
     finally:
         runtime.close()
     print(f"{name:10s} API batch: {api_rate:8.0f} declarations/s accepted+screened ({created} declarations × "

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import uvicorn
 
-from bench.decl_setup import install_directory
 from smartcustoms.bootstrap import build_runtime
 from smartcustoms.platform.settings import Settings
 from smartcustoms.web.app import create_app
@@ -18,7 +17,6 @@ from smartcustoms.web.app import create_app
 def main(url: str, data_dir: str, port: int) -> None:
     runtime = build_runtime(Settings(env="dev", data_dir=Path(data_dir), database_url=url, mqtt_url=None),
                             mqtt=False)
-    install_directory(runtime)
     uvicorn.run(create_app(runtime, start_relay=False), host="127.0.0.1", port=port, log_level="warning",
                 access_log=False)
 

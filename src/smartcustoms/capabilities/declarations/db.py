@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeEngine
 
 from smartcustoms.capabilities.declarations.domain import (
@@ -209,13 +210,46 @@ def item_rows(d: Declaration) -> list[dict[str, Any]]:
              "destination_country": i.destination_country} for i in d.items]
 
 
+class DuplicateKey(Exception):
+    """A unique constraint refused a row (a declaration number submitted concurrently)."""
+
+
 def insert_declarations(conn: Connection, rows: Sequence[Mapping[str, Any]],
                         items: Sequence[Mapping[str, Any]]) -> None:
-    """Bulk insert (executemany) of headers and their goods items."""
-    if rows:
-        conn.execute(declarations.insert(), list(rows))
-    if items:
-        conn.execute(declaration_items.insert(), list(items))
+    """Bulk insert of headers and their goods items: COPY on PostgreSQL, executemany elsewhere.
+    Raises DuplicateKey when a unique constraint refuses a row (the caller's transaction is then void)."""
+    if conn.engine.dialect.name == "postgresql":
+        import psycopg
+
+        try:
+            _copy(conn, declarations, rows)
+            _copy(conn, declaration_items, items)
+        except psycopg.errors.UniqueViolation as exc:
+            raise DuplicateKey(str(exc)) from None
+        return
+    try:
+        if rows:
+            conn.execute(declarations.insert(), list(rows))
+        if items:
+            conn.execute(declaration_items.insert(), list(items))
+    except IntegrityError as exc:
+        raise DuplicateKey(str(exc)) from None
+
+
+def _copy(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """COPY rows into `table` inside the connection's transaction (JSON columns wrapped as jsonb)."""
+    if not rows:
+        return
+    from psycopg.types.json import Jsonb
+
+    names = [c.name for c in table.columns]
+    json_cols = {c.name for c in table.columns if c.type is JSONType or isinstance(c.type, type(JSONType))}
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    statement = f'COPY "{table.name}" ({", ".join(f"{n}" for n in names)}) FROM STDIN'
+    with raw.cursor() as cur, cur.copy(statement) as copy:  # type: ignore[attr-defined]
+        for row in rows:
+            copy.write_row([Jsonb(row[n]) if n in json_cols else row.get(n) for n in names])
 
 
 def existing_numbers(conn: Connection, numbers: Iterable[str]) -> set[str]:

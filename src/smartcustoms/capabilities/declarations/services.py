@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.capabilities.declarations import db
 from smartcustoms.capabilities.declarations.commands import AddAttachment, SubmitDeclaration, TransitionDeclaration
@@ -215,7 +214,7 @@ def do_submit_batch(runtime: Runtime, who: Principal, cmds: Sequence[SubmitDecla
             outcomes.append(Outcome(index, "created", declaration=d))
         try:
             db.insert_declarations(conn, rows, items)
-        except IntegrityError:
+        except db.DuplicateKey:
             raise Conflict("declarations.duplicate_number_concurrent") from None
         uow.commit()
     return outcomes
