@@ -32,8 +32,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     import uvicorn
 
     from smartcustoms.bootstrap import build_runtime
-    from smartcustoms.capabilities.reference import services as reference
     from smartcustoms.bootstrap.demo import load_demo_officers
+    from smartcustoms.capabilities.reference import services as reference
     from smartcustoms.cli.main import upgrade_database
     from smartcustoms.platform.settings import Settings
     from smartcustoms.web.app import create_app
