@@ -29,7 +29,7 @@ from smartcustoms.kernel.codes import make_declaration_number
 
 BATCH = 500
 ITEMS = 5
-BATCHES = int(os.environ.get("BENCH_DECL_BATCHES", "10"))
+BATCHES = int(os.environ.get("BENCH_DECL_BATCHES", "20"))
 PG_ADMIN = os.environ.get("SMARTCUSTOMS_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,42 +80,8 @@ def prepare(url: str, data_dir: Path) -> tuple[str, Any]:
     return token, runtime
 
 
-def through_api(url: str, data_dir: Path, token: str, trader_code: str, agent_code: str) -> tuple[float, int]:
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}"}
-    server = subprocess.Popen([sys.executable, "-m", "bench.decl_server", url, str(data_dir), str(port)],
-                              cwd=ROOT, env=env)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        with httpx.Client(base_url=base, timeout=120, headers={"Authorization": f"Bearer {token}"}) as client:
-            for _ in range(200):
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            bodies = [json.dumps({"declarations": [as_json(declaration(b * BATCH + i + 1, agent_code, trader_code))
-                                                   for i in range(BATCH)]}).encode()
-                      for b in range(BATCHES + 1)]
-            headers = {"Content-Type": "application/json"}
-            warm = client.post("/api/v1/declarations/batch", content=bodies[0], headers=headers)
-            assert warm.status_code == 200 and warm.json()["created"] == BATCH, warm.text[:500]
-            started = time.perf_counter()
-            created = 0
-            for body in bodies[1:]:
-                res = client.post("/api/v1/declarations/batch", content=body, headers=headers)
-                assert res.status_code == 200, res.text[:500]
-                created += res.json()["created"]
-            elapsed = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    assert created == BATCHES * BATCH, f"only {created} created"
-    return created / elapsed, created
-
-
-def raw_inserts(url: str, runtime: Any, trader_code: str, agent_code: str) -> float:
-    """Baseline: the same header and item rows, inserted with Core executemany, one transaction per 500."""
+def raw_batches(runtime: Any, trader_code: str, agent_code: str) -> list[tuple[list[Any], list[Any]]]:
+    """The baseline's rows: the same header and item rows the API stores, built ahead (not timed)."""
     from smartcustoms.capabilities.enterprise.queries import find_many
 
     with runtime.engine.connect() as conn:  # the same parties the API resolved
@@ -130,20 +96,57 @@ def raw_inserts(url: str, runtime: Any, trader_code: str, agent_code: str) -> fl
             rows.append(decl_db.header_row(d, "bench", None))
             items.extend(decl_db.item_rows(d))
         batches.append((rows, items))
-    engine = runtime.engine
-    started = time.perf_counter()
-    for rows, items in batches:
-        with engine.begin() as conn:
-            conn.execute(decl_db.declarations.insert(), rows)
-            conn.execute(decl_db.declaration_items.insert(), items)
-    return BATCHES * BATCH / (time.perf_counter() - started)
+    return batches
+
+
+def measure(url: str, data_dir: Path, token: str, runtime: Any, trader_code: str,
+            agent_code: str) -> tuple[float, float, int]:
+    """Alternate one API batch and one raw batch, so both see the same machine load; return both rates."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}"}
+    server = subprocess.Popen([sys.executable, "-m", "bench.decl_server", url, str(data_dir), str(port)],
+                              cwd=ROOT, env=env)
+    raw = raw_batches(runtime, trader_code, agent_code)
+    api_s = raw_s = 0.0
+    created = 0
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=120, headers={"Authorization": f"Bearer {token}"}) as client:
+            for _ in range(300):
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            bodies = [json.dumps({"declarations": [as_json(declaration(b * BATCH + i + 1, agent_code, trader_code))
+                                                   for i in range(BATCH)]}).encode()
+                      for b in range(BATCHES + 1)]
+            headers = {"Content-Type": "application/json"}
+            warm = client.post("/api/v1/declarations/batch", content=bodies[0], headers=headers)
+            assert warm.status_code == 200 and warm.json()["created"] == BATCH, warm.text[:500]
+            for body, (rows, items) in zip(bodies[1:], raw, strict=True):
+                started = time.perf_counter()
+                res = client.post("/api/v1/declarations/batch", content=body, headers=headers)
+                api_s += time.perf_counter() - started
+                assert res.status_code == 200, res.text[:500]
+                created += res.json()["created"]
+                started = time.perf_counter()
+                with runtime.engine.begin() as conn:
+                    conn.execute(decl_db.declarations.insert(), rows)
+                    conn.execute(decl_db.declaration_items.insert(), items)
+                raw_s += time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert created == BATCHES * BATCH, f"only {created} created"
+    return created / api_s, BATCHES * BATCH / raw_s, created
 
 
 def run_one(name: str, url: str, data_dir: Path) -> None:
     token, runtime = prepare(url, data_dir)
     try:
-        api_rate, created = through_api(url, data_dir, token, TRADER["customs_code"], BROKER["customs_code"])
-        raw_rate = raw_inserts(url, runtime, TRADER["customs_code"], BROKER["customs_code"])
+        api_rate, raw_rate, created = measure(url, data_dir, token, runtime, TRADER["customs_code"],
+                                              BROKER["customs_code"])
     finally:
         runtime.close()
     print(f"{name:10s} API batch: {api_rate:8.0f} declarations/s accepted+screened ({created} declarations × "
@@ -152,7 +155,8 @@ def run_one(name: str, url: str, data_dir: Path) -> None:
 
 
 def main() -> None:
-    print(f"POST /api/v1/declarations/batch, {BATCHES} requests × {BATCH} declarations × {ITEMS} items, one client")
+    print(f"POST /api/v1/declarations/batch, {BATCHES} requests × {BATCH} declarations × {ITEMS} items, one client; "
+          "each request alternates with a raw batch of the same size")
     with tempfile.TemporaryDirectory() as tmp:
         run_one("SQLite", f"sqlite:///{tmp}/bench.db", Path(tmp) / "data")
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")

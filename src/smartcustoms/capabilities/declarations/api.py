@@ -82,7 +82,7 @@ class DeclarationIn(BaseModel):
             trade_country=self.trade_country, departure_country=self.departure_country,
             destination_country=self.destination_country, terms=self.terms, currency=self.currency,
             gross_weight=self.gross_weight, net_weight=self.net_weight, packages=self.packages,
-            items=tuple(GoodsLine(**dict(i)) for i in self.items))
+            items=tuple(GoodsLine(**i.__dict__) for i in self.items))
 
 
 class TransitionIn(BaseModel):

@@ -20,7 +20,7 @@ has been inspected.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -242,7 +242,15 @@ def transition(lc: Lifecycle, action: Action, at: datetime, *, screening: Screen
         if result is None:
             raise IllegalTransition("declarations.result_missing", action=action.value, status=lc.status.value)
         changes["inspection_result"] = result
-    return replace(lc, **changes)  # type: ignore[arg-type]
+    return _evolve(lc, changes)
+
+
+def _evolve(lc: Lifecycle, changes: Mapping[str, object]) -> Lifecycle:
+    """`dataclasses.replace` without its per-call overhead (batches make thousands of these)."""
+    new = object.__new__(Lifecycle)
+    new.__dict__.update(lc.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 def after_screening(lc: Lifecycle) -> Action:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 
 from smartcustoms.capabilities.declarations.commands import SubmitDeclaration
 from smartcustoms.capabilities.declarations.domain import (
@@ -21,6 +22,16 @@ from smartcustoms.capabilities.declarations.domain import (
 )
 from smartcustoms.kernel.codes import CodeError, validate_customs_code, validate_declaration_number, validate_uscc
 from smartcustoms.kernel.errors import FieldError
+
+
+@lru_cache(maxsize=4096)
+def _code_problem(value: str) -> str | None:
+    """The message key of what is wrong with a USCC (18 characters) or customs code, or None."""
+    try:
+        validate_uscc(value) if len(value) == 18 else validate_customs_code(value)
+    except CodeError as exc:
+        return exc.key
+    return None
 
 
 def normalise_code(code: str | None) -> str | None:
@@ -60,10 +71,9 @@ def check_submission(cmd: SubmitDeclaration, refs: CodeSets,
         value = normalise_code(code)
         if value is None:
             return None
-        try:
-            validate_uscc(value) if len(value) == 18 else validate_customs_code(value)
-        except CodeError as exc:
-            err(field, exc.key)
+        problem = _code_problem(value)
+        if problem is not None:
+            err(field, problem)
             return None
         found = enterprises.get(value)
         if found is None:
