@@ -151,10 +151,10 @@ def poisson(rng: random.Random, rate: float) -> int:
         k += 1
 
 
-def make_simulator(runtime: Runtime, rate: float) -> Callable[[], None]:
+def make_simulator(runtime: Runtime, rate: float, seed: int | None = None) -> Callable[[], None]:
     """One tick per second: ~`rate` new declarations (Poisson), a share of them risky; officers then work the
     inspection queue: inspect after ~1 minute, release (or hold an anomaly) after ~2, close after ~10."""
-    rng = random.Random()
+    rng = random.Random(seed)
     state: dict[str, Any] = {"parties": None, "generator": None, "ticks": 0}
 
     def tick() -> None:
