@@ -59,3 +59,25 @@ def test_events_reach_the_bus_after_commit_and_illegal_steps_change_nothing(runt
         row = db.load_row(conn, d.id)
         assert row is not None and row["status"] == "closed" and row["closed_at"] == runtime.clock.now()
         assert [e["action"] for e in audit.trail(conn, "declaration", d.id)][-1] == "declarations.close"
+
+
+def test_read_models_for_other_capabilities(runtime: Any, clock: Any) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from smartcustoms.capabilities.declarations import queries
+    from tests.unit.declarations.factories import line
+
+    start = clock.now()
+    fast = services.do_submit(runtime, TRADER_USER, submission(1, items=2))
+    slow = services.do_submit(runtime, TRADER_USER, replace(submission(2), items=(line(hs_code="9302000000"),)))
+    clock.advance(hours=30)
+    services.do_transition(runtime, CHIEF, TransitionDeclaration(slow.id, "record_inspection", "conform"))
+    services.do_transition(runtime, CHIEF, TransitionDeclaration(slow.id, "release"))
+    with runtime.engine.connect() as conn:
+        view = queries.get_declaration(conn, fast.id)
+        assert view is not None and view.hs_codes == ("8504401400", "8504401400") and view.status == "released"
+        assert queries.find_by_number(conn, slow.number) == queries.get_declaration(conn, slow.id)
+        stats = {s.channel: s for s in queries.clearance_stats(conn, start, start + timedelta(days=2))}
+    assert stats["all"].count == 2 and stats["inspection"].over_24h == 1 and stats["release"].median_hours == 0
+    assert stats["inspection"].mean_hours == 30.0
