@@ -118,6 +118,9 @@ def test_officers_do_not_submit(client: Any, make_user: Any) -> None:
     res = client.post("/api/v1/declarations/batch", json={"declarations": [as_json(submission())]},
                       headers=inspector.headers)
     assert res.status_code == 403
+    malformed = client.post("/api/v1/declarations/batch", json={"declarations": [{"number": 1}]},
+                            headers=inspector.headers)
+    assert malformed.status_code == 403
 
 
 def test_anonymous_callers_are_refused(client: Any, world: dict[str, Any]) -> None:

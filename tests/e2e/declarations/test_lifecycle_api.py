@@ -168,3 +168,4 @@ def test_list_filters_and_paging(client: Any, make_user: Any, clock: Any) -> Non
     assert page["total"] == 7 and len(page["items"]) == 1
     assert get("declared_from=2026-11-02&declared_to=2026-11-02")["total"] == 7
     assert get("declared_from=2026-11-03")["total"] == 0
+    assert client.get("/api/v1/declarations?hs_chapter=9", headers=officer.headers).status_code == 422

@@ -25,7 +25,7 @@ from smartcustoms.capabilities.declarations.commands import (
 )
 from smartcustoms.capabilities.declarations.domain import Declaration, Lifecycle, Reason
 from smartcustoms.capabilities.declarations.ports import DIRECTORY
-from smartcustoms.kernel.errors import FieldError, ValidationFailed
+from smartcustoms.kernel.errors import FieldError, PermissionDenied, ValidationFailed
 from smartcustoms.platform.http import get_runtime, locale, principal
 from smartcustoms.platform.identity.model import Principal
 from smartcustoms.platform.runtime import Runtime
@@ -240,6 +240,8 @@ async def submit_batch(request: Request, who: Principal = Depends(principal)) ->
     """Up to 500 declarations in one request and one transaction. Each is checked on its own: the valid ones
     are stored, the invalid ones are not, and each gets a result: created (with its status and channel),
     invalid (field errors), conflict (duplicate number) or forbidden (not your enterprise)."""
+    if not who.is_enterprise:
+        raise PermissionDenied("declarations.enterprise_only")
     runtime, loc = get_runtime(request), locale(request)
     commands, positions, results = _parse_batch(runtime, loc, await request.body())
     outcomes = await run_in_threadpool(services.do_submit_batch, runtime, who, commands) if commands else []
@@ -268,6 +270,8 @@ def list_declarations(request: Request, who: Principal = Depends(principal), sta
                       size: int = 50) -> dict[str, Any]:
     """Filters: status, direction (I/E), customs_code, trader (id, USCC or customs code), declared_from /
     declared_to (local dates, inclusive), hs_chapter (2 digits), number (prefix). Newest first."""
+    if hs_chapter is not None and not (len(hs_chapter) == 2 and hs_chapter.isdigit()):
+        raise ValidationFailed([FieldError("hs_chapter", "field.invalid")])
     flt = db.ListFilter(status=status, direction=direction, customs_code=customs_code, trader=trader,
                         declared_from=local_day_start(declared_from) if declared_from else None,
                         declared_to=local_day_start(declared_to + timedelta(days=1)) if declared_to else None,

@@ -18,7 +18,7 @@ from smartcustoms.capabilities.declarations.commands import AddAttachment, Trans
 from smartcustoms.capabilities.declarations.domain import STAGES, Action, Direction, allowed_actions, may_act
 from smartcustoms.capabilities.declarations.ports import DIRECTORY
 from smartcustoms.platform.http import get_runtime, page_principal, render
-from smartcustoms.platform.identity.model import Principal
+from smartcustoms.platform.identity.model import Principal, Role
 
 router = APIRouter(include_in_schema=False)
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -47,7 +47,8 @@ def list_page(request: Request, who: Principal = Depends(page_principal), status
     flt = db.ListFilter(status=status or None, direction=direction or None, customs_code=customs_code or None,
                         trader=trader or None, declared_from=local_day_start(start) if start else None,
                         declared_to=local_day_start(end + timedelta(days=1)) if end else None,
-                        hs_chapter=hs_chapter or None, number=number or None)
+                        hs_chapter=hs_chapter if hs_chapter and len(hs_chapter) == 2 and hs_chapter.isdigit() else None,
+                        number=number or None)
     with runtime.engine.connect() as conn:
         rows, total = services.access_list(conn, who, flt, page, PAGE_SIZE, runtime.port(DIRECTORY))
     query = {"status": status, "direction": direction, "customs_code": customs_code, "trader": trader,
@@ -80,7 +81,8 @@ def detail_page(declaration_id: str, request: Request, who: Principal = Depends(
         attachments = services.access_attachments(conn, who, declaration_id)
     return render(request, "declarations/detail.html", d=d, lc=d.lifecycle, stages=stages, trail=trail,
                   attachments=attachments, actions=_actions_for(who, d.lifecycle.status.value, d.customs_code),
-                  may_upload=who.is_enterprise or bool(_actions_for(who, "inspected", d.customs_code)),
+                  may_upload=who.is_enterprise or (who.has(Role.INSPECTOR, Role.SECTION_CHIEF)
+                                                   and who.covers_customs(d.customs_code)),
                   kinds=services.ATTACHMENT_KINDS, clearance_hours=services.clearance_hours(d.lifecycle), fmt=fmt)
 
 
