@@ -14,7 +14,7 @@ from tests.unit.declarations.factories import BROKER, OTHER, TRADER, as_json, li
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ACTIONS = ["order_inspection", "record_inspection", "release", "hold", "close"]
 READS = ["detail", "timeline", "audit", "attachments", "attachment", "page"]
-WRITES = ["upload", *[f"transition:{a}" for a in ACTIONS]]
+WRITES = ["upload", "page-upload", "page-action", *[f"transition:{a}" for a in ACTIONS]]
 ENDPOINTS = READS + WRITES
 
 
@@ -42,6 +42,12 @@ def call(client: Any, endpoint: str, world: dict[str, Any], headers: dict[str, s
         return client.get(f"{base}/attachments/{world['attachment']}", headers=headers)
     if endpoint == "page":
         return client.get(f"/declarations/{world['id']}", headers=headers, follow_redirects=False)
+    if endpoint == "page-upload":
+        return client.post(f"/declarations/{world['id']}/attachments", headers=headers, data={"kind": "contract"},
+                           files={"file": ("c.pdf", PDF, "application/pdf")}, follow_redirects=False)
+    if endpoint == "page-action":
+        return client.post(f"/declarations/{world['id']}/actions/record_inspection", headers=headers,
+                           data={"result": "conform"}, follow_redirects=False)
     if endpoint == "upload":
         return client.post(f"{base}/attachments", headers=headers, data={"kind": "contract"},
                            files={"file": ("c.pdf", PDF, "application/pdf")})
