@@ -76,7 +76,7 @@ def train(out: Path = typer.Option(Path("data/models/risk"), help="artefact fold
     versioned artefact with its model card."""
     from datetime import UTC, datetime
 
-    from smartcustoms.ml.risk.evaluation import train_and_save
+    from smartcustoms.capabilities.risk.evaluation import train_and_save
 
     path, card = train_and_save(out, rows=rows, months=months, seed=seed, test_months=test_months,
                                 trained_at=datetime.now(UTC).isoformat(timespec="seconds"))
@@ -89,7 +89,7 @@ def evaluate(rows: int = typer.Option(100_000), months: int = typer.Option(12), 
              test_months: int = typer.Option(3), random_share: float = typer.Option(0.1)) -> None:
     """Precision@n%, recall@n% and revenue@n% (n = 1, 2, 5, 10) on held-out later months, side by side:
     random selection, a plain gradient-boosting baseline, our model and the full policy (random share included)."""
-    from smartcustoms.ml.risk.evaluation import format_report, run_evaluation
+    from smartcustoms.capabilities.risk.evaluation import format_report, run_evaluation
 
     report = run_evaluation(rows=rows, months=months, seed=seed, test_months=test_months,
                             random_share=random_share, progress=lambda msg: console.print(f"[dim]{msg}[/dim]"))
