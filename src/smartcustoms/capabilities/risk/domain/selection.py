@@ -210,7 +210,8 @@ class SelectionResult:
     def by_source(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for d in self.selected:
-            out[d.source or ""] = out.get(d.source or "", 0) + 1
+            key = str(d.source or "")
+            out[key] = out.get(key, 0) + 1
         return out
 
 
