@@ -15,6 +15,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "risk.policy.advanced_certified_above_0_2": {"zh-CN": "高级认证企业查验率系数不得高于一般信用企业的 20%", "en": "Advanced certified factor must not exceed 0.2 of the general-credit rate"},
     "risk.policy.certified_above_0_5": {"zh-CN": "一般认证企业查验率系数不得高于一般信用企业的 50%", "en": "Certified factor must not exceed 0.5 of the general-credit rate"},
     "risk.policy.dishonest_floor_below_0_8": {"zh-CN": "失信企业查验率不得低于 80%", "en": "Dishonest enterprises must be inspected at 80 % or more"},
+    "risk.policy.rate_invalid": {"zh-CN": "比例须为 0 至 1 之间的小数字符串", "en": "A rate must be a decimal string between 0 and 1"},
     "risk.policy.capacity_negative": {"zh-CN": "查验能力不能为负数", "en": "Inspection capacity cannot be negative"},
     "risk.entropy.parties": {"zh-CN": "外部随机数须由至少两方各自输入（不可重名）", "en": "Outside entropy needs at least two distinct parties"},
     "risk.entropy.digits": {"zh-CN": "骰子数字只能包含 0–9", "en": "Dice digits may only contain 0–9"},

@@ -23,6 +23,7 @@ from smartcustoms.capabilities.risk.commands import (
 )
 from smartcustoms.capabilities.risk.domain import batch as B
 from smartcustoms.capabilities.risk.domain.dispatch import RecheckOutcome
+from smartcustoms.capabilities.risk.domain.selection import Channel, Grade, is_rate
 from smartcustoms.capabilities.risk.events import BatchDrawn, BatchRevealed, DeclarationDecided, RecheckDrawn
 from smartcustoms.capabilities.risk.randomness import (
     PROTOCOL,
@@ -113,9 +114,20 @@ def check_freeze(cmd: FreezeBatch) -> None:
     officers = [o.id for o in cmd.roster]
     if len(set(officers)) != len(officers):
         errors.append(FieldError("roster", "risk.batch.duplicate_officer"))
+    grades = {g.value for g in Grade}
+    channels = {c.value for c in Channel} | {""}
     for i, c in enumerate(cmd.candidates):
+        if c.grade not in grades:
+            errors.append(FieldError(f"candidates.{i}.grade", "field.invalid"))
+        if c.forced_channel not in channels:
+            errors.append(FieldError(f"candidates.{i}.forced_channel", "field.invalid"))
+        if not c.id or len(c.id) > 64:
+            errors.append(FieldError(f"candidates.{i}.id", "field.invalid"))
         if len(c.score) != 8 or not c.score.replace(".", "", 1).isdigit() or not 0 <= float(c.score) <= 1:
             errors.append(FieldError(f"candidates.{i}.score", "risk.batch.bad_score"))
+    for name in ("p_recheck", "p_chief"):
+        if not is_rate(getattr(cmd.dispatch, name)):
+            errors.append(FieldError(f"dispatch.{name}", "risk.policy.rate_invalid"))
     if cmd.dispatch.workload_cap < 1:
         errors.append(FieldError("dispatch.workload_cap", "field.invalid"))
     collect(errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from smartcustoms.capabilities.risk.api import router
 from smartcustoms.capabilities.risk.cli import app as cli_app
 from smartcustoms.capabilities.risk.messages import MESSAGES
 from smartcustoms.platform.capability import Capability
@@ -10,5 +11,6 @@ capability = Capability(
     name="risk",
     depends_on=(),
     messages=MESSAGES,
+    api_routers=[router],
     cli=cli_app,
 )

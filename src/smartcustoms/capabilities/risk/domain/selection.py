@@ -116,9 +116,13 @@ class SelectionPolicy:
                    dishonest_floor=r.dishonest_floor, **kw)
 
     def problems(self) -> list[str]:
-        """Violations of the credit rules (risk.md §1.5); an empty list when the policy is lawful."""
+        """Violations of the credit rules (risk.md §1.5) and malformed rates; empty when the policy is lawful."""
         out = []
-        m = {k: rate(v) if Fraction(v) <= 1 else Fraction(v) for k, v in self.multipliers.items()}
+        numbers = [self.random_rate, self.dishonest_floor, self.model_threshold, self.high_risk_score,
+                   self.document_review_below, *self.stratum_min_rates.values(), *self.multipliers.values()]
+        if not all(is_rate(v) for v in numbers):
+            return ["rate_invalid"]
+        m = {k: Fraction(v) for k, v in self.multipliers.items()}
         if m.get(Grade.ADVANCED_CERTIFIED, Fraction(0)) > Fraction(1, 5):
             out.append("advanced_certified_above_0_2")
         if self.regime in ("2018", "2026") and m.get(Grade.CERTIFIED, Fraction(0)) > Fraction(1, 2):
@@ -213,6 +217,16 @@ class SelectionResult:
             key = str(d.source or "")
             out[key] = out.get(key, 0) + 1
         return out
+
+
+def is_rate(value: object) -> bool:
+    """A decimal string in [0, 1] (what every rate and factor of a frozen policy must be)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return 0 <= Fraction(value) <= 1
+    except (ValueError, ZeroDivisionError):
+        return False
 
 
 def multiplier(policy: SelectionPolicy, grade: str) -> Fraction:
