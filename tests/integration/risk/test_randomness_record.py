@@ -176,3 +176,38 @@ def test_reports_only_from_the_drawn_officer_once_and_access_rules(runtime: Any)
     with runtime.engine.connect() as conn:
         actions = [e["action"] for e in audit.trail(conn, "risk_batch", "B-TEST")]
     assert actions == ["risk.batch_committed", "risk.batch_frozen", "risk.batch_drawn", "risk.recheck_drawn"]
+
+
+def test_an_officer_is_not_drawn_again_for_an_enterprise_within_the_conflict_window(runtime: Any,
+                                                                                     clock: Any) -> None:
+    from smartcustoms.capabilities.risk.domain.dispatch import DispatchPolicy, Officer
+    from smartcustoms.capabilities.risk.domain.selection import Candidate
+
+    officers = tuple(Officer(f"O{i}", "S") for i in range(3))
+    policy = SelectionPolicy(capacity=1, random_rate="0")
+
+    def one_batch(batch_id: str) -> str:
+        services.do_open_batch(runtime, RISK, OpenBatch("3104", "S", batch_id))
+        services.do_freeze_batch(runtime, RISK, FreezeBatch(
+            batch_id, (Candidate(f"{batch_id}-D", "E-ACME", "general", "0.900000", "S"),), officers, policy,
+            DispatchPolicy(conflict_days=30)))
+        services.do_enter_entropy(runtime, RISK, EnterDice(batch_id, DICE))
+        with runtime.engine.connect() as conn:
+            row = db.load_batch(conn, batch_id)
+            assert row is not None
+            return str(row["outcome"]["assignments"][f"{batch_id}-D"])
+
+    drawn = [one_batch("B-a")]
+    clock.advance(days=1)
+    drawn.append(one_batch("B-b"))
+    clock.advance(days=1)
+    drawn.append(one_batch("B-c"))
+    assert sorted(drawn) == ["O0", "O1", "O2"]  # each officer once: the earlier ones were excluded
+    clock.advance(days=1)
+    services.do_open_batch(runtime, RISK, OpenBatch("3104", "S", "B-d"))
+    services.do_freeze_batch(runtime, RISK, FreezeBatch(
+        "B-d", (Candidate("B-d-D", "E-ACME", "general", "0.900000", "S"),), officers, policy, DispatchPolicy()))
+    result = services.do_enter_entropy(runtime, RISK, EnterDice("B-d", DICE))
+    assert result["unassigned"] == 1  # nobody left without a conflict: a section chief assigns it by hand
+    clock.advance(days=40)
+    assert one_batch("B-e") in {"O0", "O1", "O2"}  # the window has passed

@@ -53,6 +53,7 @@ risk_decisions = Table(
     "risk_decisions", metadata,
     Column("batch_id", String(64), primary_key=True),
     Column("declaration_id", String(64), primary_key=True),
+    Column("enterprise", String(64), nullable=False),
     Column("selected", Boolean, nullable=False),
     Column("source", String(16), nullable=True),
     Column("channel", String(24), nullable=False),
@@ -61,7 +62,9 @@ risk_decisions = Table(
     Column("score", String(16), nullable=False),
     Column("officer_id", String(64), nullable=True),
     Column("reasons", JSONType, nullable=False),
+    Column("drawn_at", UTCDateTime(), nullable=False),
     Index("ix_risk_decisions_declaration", "declaration_id"),
+    Index("ix_risk_decisions_officer", "officer_id", "drawn_at"),
 )
 
 risk_rechecks = Table(
@@ -130,6 +133,19 @@ def load_decisions(conn: Connection, batch_id: str) -> list[dict[str, Any]]:
     query = select(risk_decisions).where(risk_decisions.c.batch_id == batch_id).order_by(
         risk_decisions.c.declaration_id)
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def recent_enterprises(conn: Connection, officers: Iterable[str], since: Any) -> dict[str, set[str]]:
+    """Enterprises each officer was drawn to inspect since `since` (for the conflict exclusion)."""
+    ids = list(officers)
+    if not ids:
+        return {}
+    query = (select(risk_decisions.c.officer_id, risk_decisions.c.enterprise)
+             .where(risk_decisions.c.officer_id.in_(ids), risk_decisions.c.drawn_at >= since).distinct())
+    out: dict[str, set[str]] = {}
+    for officer, enterprise in conn.execute(query):
+        out.setdefault(officer, set()).add(enterprise)
+    return out
 
 
 def load_rechecks(conn: Connection, batch_id: str) -> list[dict[str, Any]]:

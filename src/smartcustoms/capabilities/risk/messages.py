@@ -41,6 +41,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "risk.reason.credit_floor": {"zh-CN": "失信企业，按 {rate} 比例查验", "en": "Dishonest enterprise, inspected at rate {rate}"},
     "risk.reason.random": {"zh-CN": "随机布控抽中（比例 {rate}）", "en": "Drawn by random selection (rate {rate})"},
     "risk.reason.model": {"zh-CN": "风险模型评分 {score}，在查验能力内排名靠前", "en": "Risk model score {score}, ranked within site capacity"},
+    "risk.reason.model_features": {"zh-CN": "模型 {model} 的主要风险因素：{features}", "en": "Main risk factors in model {model}: {features}"},
     "risk.reason.credit_multiplier": {"zh-CN": "认证企业（{grade}），查验概率乘以 {factor}", "en": "Certified enterprise ({grade}); selection probability times {factor}"},
     "risk.reason.channel.release": {"zh-CN": "通道：放行", "en": "Channel: release"},
     "risk.reason.channel.document_review": {"zh-CN": "通道：单证审核", "en": "Channel: document review"},

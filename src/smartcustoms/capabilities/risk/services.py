@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -139,7 +141,12 @@ def do_freeze_batch(runtime: Runtime, who: Principal, cmd: FreezeBatch) -> dict[
     with runtime.uow(actor_of(who)) as uow:
         row = access_batch(uow.conn, who, cmd.batch_id, *OPERATORS, for_update=True)
         _expect(row, "committed")
-        leaves = B.leaves(cmd.candidates, cmd.roster, cmd.selection, cmd.dispatch)
+        # conflict exclusion: add the enterprises each officer was drawn for within the last N days
+        since = uow.now - timedelta(days=cmd.dispatch.conflict_days)
+        history = db.recent_enterprises(uow.conn, [o.id for o in cmd.roster], since)
+        roster = [replace(o, recent_enterprises=o.recent_enterprises | frozenset(history.get(o.id, ())))
+                  for o in cmd.roster]
+        leaves = B.leaves(cmd.candidates, roster, cmd.selection, cmd.dispatch)
         root = merkle_root(leaves)
         db.save_leaves(uow.conn, cmd.batch_id, leaves)
         db.update_batch(uow.conn, cmd.batch_id, status="frozen", batch_root=root, frozen_at=uow.now)
@@ -181,11 +188,12 @@ def do_enter_entropy(runtime: Runtime, who: Principal, cmd: EnterDice | EnterBea
         draws = VerifiableDraws(derive_seed(bytes.fromhex(row["server_seed"]), source.value(), row["batch_root"]))
         outcome = B.derive(frozen, draws)
         record = {**outcome.as_record(), "rechecks": []}
-        scores = {c.id: c.score for c in frozen.candidates}
+        by_id = {c.id: c for c in frozen.candidates}
         rows: list[dict[str, Any]] = [
             {"batch_id": cmd.batch_id, "declaration_id": d.declaration_id, "selected": d.selected,
+             "enterprise": by_id[d.declaration_id].enterprise, "drawn_at": uow.now,
                  "source": d.source, "channel": d.channel.value, "inspection_method": d.inspection_method.value,
-                 "unloading_method": d.unloading_method.value, "score": scores[d.declaration_id],
+                 "unloading_method": d.unloading_method.value, "score": by_id[d.declaration_id].score,
                  "officer_id": outcome.dispatch.assignments.get(d.declaration_id),
                  "reasons": [r.as_dict() for r in d.reasons]} for d in outcome.selection.decisions]
         db.save_decisions(uow.conn, rows)

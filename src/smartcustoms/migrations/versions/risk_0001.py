@@ -46,6 +46,7 @@ def upgrade() -> None:
     op.create_table('risk_decisions',
     sa.Column('batch_id', sa.String(length=64), nullable=False),
     sa.Column('declaration_id', sa.String(length=64), nullable=False),
+    sa.Column('enterprise', sa.String(length=64), nullable=False),
     sa.Column('selected', sa.Boolean(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=True),
     sa.Column('channel', sa.String(length=24), nullable=False),
@@ -54,10 +55,12 @@ def upgrade() -> None:
     sa.Column('score', sa.String(length=16), nullable=False),
     sa.Column('officer_id', sa.String(length=64), nullable=True),
     sa.Column('reasons', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('drawn_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('batch_id', 'declaration_id', name=op.f('pk_risk_decisions'))
     )
     with op.batch_alter_table('risk_decisions', schema=None) as batch_op:
         batch_op.create_index('ix_risk_decisions_declaration', ['declaration_id'], unique=False)
+        batch_op.create_index('ix_risk_decisions_officer', ['officer_id', 'drawn_at'], unique=False)
 
     op.create_table('risk_rechecks',
     sa.Column('batch_id', sa.String(length=64), nullable=False),
@@ -91,6 +94,7 @@ def downgrade() -> None:
     op.drop_table('risk_rule_versions')
     op.drop_table('risk_rechecks')
     with op.batch_alter_table('risk_decisions', schema=None) as batch_op:
+        batch_op.drop_index('ix_risk_decisions_officer')
         batch_op.drop_index('ix_risk_decisions_declaration')
 
     op.drop_table('risk_decisions')

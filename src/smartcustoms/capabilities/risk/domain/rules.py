@@ -71,6 +71,7 @@ class RuleHit:
     reason: Mapping[str, str]
     channel: str
     items: tuple[int, ...] = ()
+    score: str = "0"
 
 
 @dataclass
@@ -282,7 +283,8 @@ def evaluate(rules: Iterable[Rule], decl: Mapping[str, Any], on: date, ctx: Cont
     hits = []
     for rule in rules:
         if rule.in_force(on) and holds(rule.when, decl, ctx, decl):
-            hits.append(RuleHit(rule.id, rule.version, rule.reason, rule.channel, _items_hit(rule.when, decl, ctx)))
+            hits.append(RuleHit(rule.id, rule.version, rule.reason, rule.channel, _items_hit(rule.when, decl, ctx),
+                                rule.score))
     return hits
 
 

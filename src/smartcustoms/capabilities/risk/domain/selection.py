@@ -165,19 +165,24 @@ class Candidate:
     rules: tuple[str, ...] = ()  # ids of the rules hit (for the explanation)
     containerised: bool = True
     qualification: str = ""  # qualification an inspecting officer needs ("" = any inspector)
+    model_version: str = ""  # the artefact that produced `score`
+    explain: tuple[tuple[str, str], ...] = ()  # the model's top reasons: (feature, contribution)
 
     def to_leaf(self) -> dict[str, Any]:
+        """The frozen leaf; the explanation is frozen too, so the reasons shown later are the ones computed."""
         return {"kind": "declaration", "id": self.id, "enterprise": self.enterprise, "grade": self.grade,
                 "score": self.score, "site": self.site, "stratum": self.stratum,
                 "forced_channel": self.forced_channel, "rules": sorted(self.rules),
-                "containerised": self.containerised, "qualification": self.qualification}
+                "containerised": self.containerised, "qualification": self.qualification,
+                "model_version": self.model_version, "explain": [list(e) for e in self.explain]}
 
     @classmethod
     def from_leaf(cls, leaf: Mapping[str, Any]) -> Candidate:
         return cls(id=leaf["id"], enterprise=leaf["enterprise"], grade=leaf["grade"], score=leaf["score"],
                    site=leaf["site"], stratum=leaf["stratum"], forced_channel=leaf["forced_channel"],
                    rules=tuple(leaf["rules"]), containerised=bool(leaf["containerised"]),
-                   qualification=leaf["qualification"])
+                   qualification=leaf["qualification"], model_version=leaf.get("model_version", ""),
+                   explain=tuple((str(a), str(b)) for a, b in leaf.get("explain", ())))
 
 
 @dataclass(frozen=True)
@@ -306,6 +311,9 @@ def decide(c: Candidate, source: str | None, policy: SelectionPolicy) -> Decisio
         reasons.append(Reason("risk.reason.random", {"rate": str(float(random_probability(policy, c)))}))
     else:
         reasons.append(Reason("risk.reason.model", {"score": c.score}))
+        if c.explain:
+            reasons.append(Reason("risk.reason.model_features", {
+                "features": ", ".join(name for name, _ in c.explain), "model": c.model_version}))
         if high:
             channel = Channel.MACHINE_AND_MANUAL if scanner else Channel.MANUAL
         elif score < Decimal(policy.document_review_below):
