@@ -180,9 +180,22 @@ def verify(record: dict[str, Any], root: str | None = None, commit: str | None =
         problems.append("timeline: commit, freeze, entropy and reveal are out of order")
     if not record.get("server_seed"):
         return problems + ["server_seed: not revealed yet — nothing can be re-derived"], 0
-    server_seed = bytes.fromhex(record["server_seed"])
+    try:
+        server_seed = bytes.fromhex(record["server_seed"])
+    except ValueError:
+        return [*problems, "server_seed: not hexadecimal"], 0
     if hashlib.sha256(server_seed).hexdigest() != record["commit"]:
         problems.append("server_seed: SHA-256 of the revealed seed is not the commitment (seed changed)")
+    try:
+        checked = _derive_and_compare(record, server_seed, derived_root, problems)
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        problems.append(f"record: malformed, nothing could be re-derived ({exc.__class__.__name__}: {exc})")
+        checked = 0
+    return problems, checked
+
+
+def _derive_and_compare(record: dict[str, Any], server_seed: bytes, derived_root: str, problems: list[str]) -> int:
+    leaves = record["leaves"]
     d = Draws(hashlib.sha256(server_seed + entropy_bytes(record["entropy"]) + bytes.fromhex(derived_root)).digest())
     decls = sorted((x for x in leaves if x["kind"] == "declaration"), key=lambda x: x["id"])
     officers = sorted((x for x in leaves if x["kind"] == "officer"), key=lambda x: x["id"])
@@ -212,7 +225,7 @@ def verify(record: dict[str, Any], root: str | None = None, commit: str | None =
         for key in ("recheck", "recheck_officer", "chief", "chief_officer"):
             if again[key] != rc.get(key):
                 problems.append(f"recheck {tid}: {key} recorded {rc.get(key)!r}, derived {again[key]!r}")
-    return problems, checked
+    return checked
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,7 +80,7 @@ def train(out: Path = typer.Option(Path("data/models/risk"), help="artefact fold
 
     path, card = train_and_save(out, rows=rows, months=months, seed=seed, test_months=test_months,
                                 trained_at=datetime.now(UTC).isoformat(timespec="seconds"))
-    console.print(card, highlight=False)
+    print(card)
     console.print(f"[green]artefact saved[/green] {path}")
 
 

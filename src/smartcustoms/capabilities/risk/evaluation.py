@@ -38,9 +38,12 @@ def candidates_of(data: TradeSet, scores: np.ndarray, site: str = "S1") -> list[
                                         data["containerised"], strict=True)]
 
 
-def policy_mask(test: TradeSet, scores: np.ndarray, percent: float, random_share: float, seed: int) -> np.ndarray:
-    """Run the selection policy per monthly batch at a budget of `percent` % of each batch."""
+def policy_mask(test: TradeSet, scores: np.ndarray, percent: float, random_share: float, seed: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Run the selection policy per monthly batch at a budget of `percent` % of each batch; the chosen mask and
+    each row's source ("" when not chosen)."""
     chosen = np.zeros(len(test), dtype=bool)
+    source = np.full(len(test), "", dtype=object)
     index = {int(s): i for i, s in enumerate(test["sgd_id"])}
     for month in np.unique(test["month"]):
         rows = np.nonzero(test["month"] == month)[0]
@@ -48,9 +51,10 @@ def policy_mask(test: TradeSet, scores: np.ndarray, percent: float, random_share
         policy = SelectionPolicy.for_regime("2018", capacity=k_for(len(rows), percent),
                                             random_rate=f"{random_share * percent / 100:.6f}")
         draws = VerifiableDraws(hashlib.sha256(f"evaluation|{seed}|{percent}|{int(month)}".encode()).digest())
-        for ident in choose(candidates_of(batch, scores[rows]), policy, draws):
+        for ident, src in choose(candidates_of(batch, scores[rows]), policy, draws).items():
             chosen[index[int(ident[1:])]] = True
-    return chosen
+            source[index[int(ident[1:])]] = str(src)
+    return chosen, source
 
 
 @dataclass
@@ -62,7 +66,7 @@ class Report:
     methods: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
     auc: dict[str, float] = field(default_factory=dict)
     oracle: dict[int, dict[str, float]] = field(default_factory=dict)
-    sources: dict[int, dict[str, int]] = field(default_factory=dict)
+    sources: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def ratio(self, a: str, b: str, n: int = 5, metric: str = "revenue") -> float:
         den = self.methods[b][n][metric]
@@ -104,8 +108,12 @@ def run_evaluation(rows: int = 100_000, months: int = 12, seed: int = 7, test_mo
     say("running the full selection policy per monthly batch (verifiable draws)")
     full: dict[int, dict[str, float]] = {}
     for n in NS:
-        mask = policy_mask(test, s_model, n, random_share, seed)
+        mask, source = policy_mask(test, s_model, n, random_share, seed)
         full[n] = at_mask(mask, y, rev)
+        report.sources[n] = {str(s): {"inspected": float((source == s).sum()),
+                                      "illicit": float(y[source == s].sum()),
+                                      "revenue": float(rev[source == s].sum() / rev.sum()) if rev.sum() else 0.0}
+                             for s in ("rule", "credit", "random", "model")}
     report.methods[f"full policy ({int(random_share * 100)} % random share)"] = full
     return report
 
@@ -123,6 +131,10 @@ def format_report(r: Report) -> str:
     policy = next(k for k in r.methods if k.startswith("full policy"))
     lines.append("inspected share of the full policy: " + ", ".join(
         f"{n} % → {r.methods[policy][n]['inspected']:.2%}" for n in NS))
+    for n in (5,):
+        lines.append(f"full policy at {n} %, by source: " + "; ".join(
+            f"{s} {int(v['inspected'])} inspected, {int(v['illicit'])} illicit, {v['revenue']:.1%} of revenue"
+            for s, v in r.sources.get(n, {}).items() if v["inspected"]))
     lines.append("AUC: " + ", ".join(f"{k} {v:.4f}" for k, v in r.auc.items()))
     ours = r.ratio("our model, expected revenue", "plain GBM (raw fields)")
     pol = r.ratio(policy, "random")

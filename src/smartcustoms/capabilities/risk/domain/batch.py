@@ -120,13 +120,20 @@ def verify_record(record: Mapping[str, Any], *, expected_root: str | None = None
     if not record.get("server_seed"):
         problems.append("server_seed: not revealed yet")
         return problems
-    server_seed = bytes.fromhex(record["server_seed"])
+    try:
+        server_seed = bytes.fromhex(record["server_seed"])
+    except ValueError:
+        return [*problems, "server_seed: not hexadecimal"]
     if not check_commitment(server_seed, record["commit"]):
         problems.append("server_seed: does not match the commitment (seed changed)")
-    entropy = entropy_from_record(record["entropy"]).value()
-    draws = VerifiableDraws(derive_seed(server_seed, entropy, root))
-    frozen = parse(record["leaves"])
-    derived = derive(frozen, draws).as_record()
+    try:
+        entropy = entropy_from_record(record["entropy"]).value()
+        draws = VerifiableDraws(derive_seed(server_seed, entropy, root))
+        frozen = parse(record["leaves"])
+        derived = derive(frozen, draws).as_record()
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        problems.append(f"record: malformed, nothing could be re-derived ({exc.__class__.__name__}: {exc})")
+        return problems
     outcome = record.get("outcome", {})
     problems += _compare("selection", derived["selections"], outcome.get("selections", {}))
     problems += _compare("assignment", derived["assignments"], outcome.get("assignments", {}))
