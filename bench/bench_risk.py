@@ -8,11 +8,14 @@ dispatch 10,000 inspection tasks — each next to a same-run baseline, with the 
 - dispatch: 10,000 tasks over 200 on-duty officers at 4 sites with qualifications, workload caps and conflict
   exclusions, every pick a verifiable draw, then 10,000 re-inspection / chief draws. Baseline: round-robin
   assignment with no eligibility check and no draws.
+- persisted: 10,000 declarations through the services on SQLite (freeze, draw, store, re-verify) — the cost
+  of the audit trail and the outbox on top of the pure core.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 
 import numpy as np
@@ -42,6 +45,7 @@ def bench_batch() -> None:
                                         scanner_sites=("S1",))
     roster = [Officer(f"O{i:03d}", "S1") for i in range(50)]
 
+    c0 = time.process_time()
     t0 = time.perf_counter()
     x = model.features_.transform(batch)
     scores = model.score(batch)
@@ -52,7 +56,7 @@ def bench_batch() -> None:
     t2 = time.perf_counter()
     result = select(cands, policy, _seed(f"bench|{root}"))
     t3 = time.perf_counter()
-    total = t3 - t0
+    total, cpu = t3 - t0, time.process_time() - c0
 
     b0 = time.perf_counter()
     xb = model.features_.transform(batch)
@@ -66,7 +70,8 @@ def bench_batch() -> None:
     print(f"batch of {N_BATCH:,} declarations: features + model scoring {t1 - t0:.2f} s, candidates + Merkle root "
           f"{t2 - t1:.2f} s, selection policy with verifiable draws {t3 - t2:.2f} s")
     print(f"  total {total:.2f} s → {N_BATCH / total:,.0f} declarations/s (target < 5 s: "
-          f"{'MET' if total < 5 else 'NOT MET'}); selected {len(result.selected):,} {result.by_source()}")
+          f"{'MET' if total < 5 else 'NOT MET'}); CPU time {cpu:.2f} s (all threads; the machine is shared, load "
+          f"average {os.getloadavg()[0]:.1f}); selected {len(result.selected):,} {result.by_source()}")
     print(f"  baseline (features + numpy dot-product score + top-k, no policy): {baseline:.2f} s → "
           f"{N_BATCH / baseline:,.0f}/s; ratio full / baseline = {total / baseline:.1f}×")
 
@@ -106,9 +111,53 @@ def bench_dispatch() -> None:
           f"{(t1 - t0) / (b1 - b0):.0f}×")
 
 
+def bench_persisted_batch(n: int = 10_000) -> None:
+    """The same protocol through the services on an embedded SQLite file: freeze (leaves + root + audit), draw
+    (every decision, assignment, audit entry and outbox event stored), and the full re-verification."""
+    import tempfile
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from smartcustoms.bootstrap import build_runtime
+    from smartcustoms.capabilities.risk import services
+    from smartcustoms.capabilities.risk.commands import EnterDice, FreezeBatch, OpenBatch
+    from smartcustoms.capabilities.risk.domain.selection import Candidate
+    from smartcustoms.cli.main import upgrade_database
+    from smartcustoms.kernel.timeutil import FixedClock
+    from smartcustoms.platform.identity.model import Principal, Role
+    from smartcustoms.platform.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        upgrade_database(url)
+        runtime = build_runtime(Settings(env="test", data_dir=Path(tmp), database_url=url, mqtt_url=None),
+                                clock=FixedClock(datetime(2026, 11, 2, tzinfo=UTC)), mqtt=False)
+        who = Principal("bench", "bench", "bench", frozenset({Role.RISK_OFFICER}))
+        cands = tuple(Candidate(f"D{i:06d}", f"E{i % 500}", "general", f"{(i * 7919 % 1000) / 1000:.6f}", "S1")
+                      for i in range(n))
+        roster = tuple(Officer(f"O{i:02d}", "S1") for i in range(40))
+        t0 = time.perf_counter()
+        services.do_open_batch(runtime, who, OpenBatch("3104", "S1", "B-bench"))
+        services.do_freeze_batch(runtime, who, FreezeBatch("B-bench", cands, roster,
+                                                           SelectionPolicy(capacity=n // 20, random_rate="0.01"),
+                                                           DispatchPolicy(workload_cap=50)))
+        t1 = time.perf_counter()
+        services.do_enter_entropy(runtime, who, EnterDice("B-bench", (("risk_office", "123456789012"),
+                                                                      ("discipline", "210987654321"))))
+        t2 = time.perf_counter()
+        with runtime.engine.connect() as conn:
+            problems = services.verify_batch(conn, "B-bench")
+        t3 = time.perf_counter()
+        runtime.close()
+    print(f"persisted batch of {n:,} on SQLite: freeze {t1 - t0:.2f} s, draw + store {t2 - t1:.2f} s "
+          f"({n / (t2 - t0):,.0f} declarations/s end to end), full re-verification {t3 - t2:.2f} s, "
+          f"{len(problems)} mismatches")
+
+
 def main() -> None:
     bench_batch()
     bench_dispatch()
+    bench_persisted_batch()
 
 
 if __name__ == "__main__":

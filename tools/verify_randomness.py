@@ -188,7 +188,7 @@ def verify(record: dict[str, Any], root: str | None = None, commit: str | None =
         problems.append("server_seed: SHA-256 of the revealed seed is not the commitment (seed changed)")
     try:
         checked = _derive_and_compare(record, server_seed, derived_root, problems)
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         problems.append(f"record: malformed, nothing could be re-derived ({exc.__class__.__name__}: {exc})")
         checked = 0
     return problems, checked

@@ -162,3 +162,25 @@ def test_officers_outside_the_batch_customs_scope_get_404_and_anonymous_401(clie
     inspector = make_user("inspector", org_unit="3104")
     assert client.get("/api/v1/risk/batches/B9/record", headers=inspector.headers).status_code == 403
     assert client.get("/api/v1/risk/batches/B9/record").status_code == 401
+
+
+def test_rule_hit_statistics_over_recent_batches(client: Any, make_user: Any) -> None:
+    risk = make_user("risk_officer", org_unit="3104")
+    client.post("/api/v1/risk/batches", json={"customs_code": "3104", "site": "3104S01", "batch_id": "B5"},
+                headers=risk.headers)
+    body = freeze_body(["O1"])
+    for i, c in enumerate(body["candidates"]):
+        c["rules"] = ["APPLES"] if i % 10 == 0 else []
+        c["forced_channel"] = "manual" if i % 20 == 0 else ""
+    assert client.post("/api/v1/risk/batches/B5/freeze", json=body, headers=risk.headers).status_code == 200
+    client.post("/api/v1/risk/batches/B5/dice", json={"parties": {"a": "123456789012", "b": "123456789012"}},
+                headers=risk.headers)
+    auditor = make_user("auditor", org_unit="3100")
+    r = client.get("/api/v1/risk/rules/stats", params={"since": "2026-11-01T00:00:00+00:00"},
+                   headers=auditor.headers)
+    assert r.status_code == 200, r.text
+    [apples] = r.json()
+    assert apples["rule_id"] == "APPLES" and apples["hits"] == 6 and apples["declarations"] == 60
+    assert apples["inspected"] >= 3  # the three forced ones at least
+    assert client.get("/api/v1/risk/rules/stats", params={"since": "2026-11-01T00:00:00"},
+                      headers=auditor.headers).status_code == 422

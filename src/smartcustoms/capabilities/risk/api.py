@@ -4,7 +4,7 @@ chiefs read; enterprise users get 403 everywhere."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -183,6 +183,14 @@ class DryRunIn(BaseModel):
 @router.get("/rules")
 def list_rules(request: Request, who: Principal = READ) -> list[dict[str, Any]]:
     return rule_services.access_rules(get_runtime(request), who)
+
+
+@router.get("/rules/stats")
+def rule_stats(request: Request, since: datetime, who: Principal = READ) -> list[dict[str, Any]]:
+    """Hit statistics per rule over the batches frozen since `since` (ISO 8601 with a time zone)."""
+    if since.tzinfo is None:
+        raise ValidationFailed([FieldError("since", "field.invalid")])
+    return rule_services.access_hit_stats(get_runtime(request), who, since)
 
 
 @router.get("/rules/{rule_id}")

@@ -157,6 +157,20 @@ def save_recheck(conn: Connection, row: Mapping[str, Any]) -> None:
     conn.execute(insert(risk_rechecks).values(**row))
 
 
+def declaration_leaves_since(conn: Connection, since: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(batch id, declaration leaf) of every batch frozen since `since`."""
+    query = (select(risk_batch_leaves.c.batch_id, risk_batch_leaves.c.body)
+             .join(risk_batches, risk_batches.c.id == risk_batch_leaves.c.batch_id)
+             .where(risk_batch_leaves.c.kind == "declaration", risk_batches.c.frozen_at >= since))
+    return [(b, dict(body)) for b, body in conn.execute(query)]
+
+
+def selected_since(conn: Connection, since: Any) -> set[tuple[str, str]]:
+    query = select(risk_decisions.c.batch_id, risk_decisions.c.declaration_id).where(
+        risk_decisions.c.selected.is_(True), risk_decisions.c.drawn_at >= since)
+    return {(b, d) for b, d in conn.execute(query)}
+
+
 # --- rules -------------------------------------------------------------------------------------------------------
 def rule_versions(conn: Connection, rule_id: str | None = None) -> list[dict[str, Any]]:
     query = select(risk_rule_versions).order_by(risk_rule_versions.c.rule_id, risk_rule_versions.c.version)

@@ -41,9 +41,12 @@ MIN_DICE_DIGITS = 24
 
 
 # --- canonical encoding ----------------------------------------------------------------------------------------
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> bytes:
     """Canonical JSON bytes (sorted keys, no spaces, UTF-8). Numbers that policies compare are decimal strings."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _CANONICAL.encode(value).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -225,7 +228,7 @@ class VerifiableDraws:
 
     def integer(self, purpose: str, label: str) -> int:
         """The 256-bit integer HMAC-SHA256(seed, purpose|label)."""
-        return int.from_bytes(hmac.new(self._seed, f"{purpose}|{label}".encode(), hashlib.sha256).digest(), "big")
+        return int.from_bytes(hmac.digest(self._seed, f"{purpose}|{label}".encode(), "sha256"), "big")
 
     def below(self, purpose: str, label: str, p: Fraction) -> bool:
         """Bernoulli(p), exact: h < p · 2^256 ⇔ h · q < n · 2^256 for p = n/q."""

@@ -4,7 +4,7 @@ same rule retires), retire it, and dry-run drafts or active rules over recent de
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -41,6 +41,24 @@ def access_rules(runtime: Runtime, who: Principal, rule_id: str | None = None) -
     if rule_id is not None and not rows:
         raise NotFound("risk.rule.not_found")
     return [_public(r) for r in rows]
+
+
+def access_hit_stats(runtime: Runtime, who: Principal, since: datetime) -> list[dict[str, Any]]:
+    """Hit statistics of the rules over the batches frozen since `since`: declarations hit, of which inspected
+    (the rule ids are frozen with each declaration, so these figures are as tamper-evident as the batch)."""
+    _may(who, READERS)
+    with runtime.engine.connect() as conn:
+        leaves = db.declaration_leaves_since(conn, since)
+        selected = db.selected_since(conn, since)
+    total = len(leaves)
+    stats: dict[str, list[int]] = {}
+    for batch_id, leaf in leaves:
+        for rule_id in leaf.get("rules", ()):
+            entry = stats.setdefault(rule_id, [0, 0])
+            entry[0] += 1
+            entry[1] += (batch_id, leaf["id"]) in selected
+    return [{"rule_id": rid, "hits": hits, "inspected": inspected, "declarations": total,
+             "hit_rate": hits / total if total else 0.0} for rid, (hits, inspected) in sorted(stats.items())]
 
 
 def do_create_rule_version(runtime: Runtime, who: Principal, definition: Mapping[str, Any]) -> dict[str, Any]:

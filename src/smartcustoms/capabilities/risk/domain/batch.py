@@ -127,13 +127,18 @@ def verify_record(record: Mapping[str, Any], *, expected_root: str | None = None
     if not check_commitment(server_seed, record["commit"]):
         problems.append("server_seed: does not match the commitment (seed changed)")
     try:
-        entropy = entropy_from_record(record["entropy"]).value()
-        draws = VerifiableDraws(derive_seed(server_seed, entropy, root))
-        frozen = parse(record["leaves"])
-        derived = derive(frozen, draws).as_record()
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        problems += _rederive(record, server_seed, root)
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         problems.append(f"record: malformed, nothing could be re-derived ({exc.__class__.__name__}: {exc})")
-        return problems
+    return problems
+
+
+def _rederive(record: Mapping[str, Any], server_seed: bytes, root: str) -> list[str]:
+    problems: list[str] = []
+    entropy = entropy_from_record(record["entropy"]).value()
+    draws = VerifiableDraws(derive_seed(server_seed, entropy, root))
+    frozen = parse(record["leaves"])
+    derived = derive(frozen, draws).as_record()
     outcome = record.get("outcome", {})
     problems += _compare("selection", derived["selections"], outcome.get("selections", {}))
     problems += _compare("assignment", derived["assignments"], outcome.get("assignments", {}))
