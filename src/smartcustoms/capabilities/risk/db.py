@@ -15,7 +15,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     insert,
+    or_,
     select,
     update,
 )
@@ -121,6 +123,15 @@ def save_leaves(conn: Connection, batch_id: str, leaves: Iterable[Mapping[str, A
 def load_leaves(conn: Connection, batch_id: str) -> list[dict[str, Any]]:
     query = (select(risk_batch_leaves.c.body).where(risk_batch_leaves.c.batch_id == batch_id)
              .order_by(risk_batch_leaves.c.kind, risk_batch_leaves.c.item_id))
+    return [dict(r) for r in conn.execute(query).scalars()]
+
+
+def load_leaves_for_task(conn: Connection, batch_id: str, task_id: str) -> list[dict[str, Any]]:
+    """What a re-inspection draw needs: the task's declaration, the roster and the policies (not 100,000 rows)."""
+    t = risk_batch_leaves
+    query = (select(t.c.body).where(t.c.batch_id == batch_id)
+             .where(or_(t.c.kind.in_(("officer", "policy")), and_(t.c.kind == "declaration", t.c.item_id == task_id)))
+             .order_by(t.c.kind, t.c.item_id))
     return [dict(r) for r in conn.execute(query).scalars()]
 
 

@@ -227,7 +227,7 @@ def do_submit_report(runtime: Runtime, who: Principal, cmd: SubmitReport) -> Rec
             raise ValidationFailed([FieldError("inspector", "risk.task.not_assigned_officer")])
         if any(r["task_id"] == cmd.task_id for r in row["outcome"]["rechecks"]):
             raise Conflict("risk.task.report_exists")
-        frozen = B.parse(db.load_leaves(uow.conn, cmd.batch_id))
+        frozen = B.parse(db.load_leaves_for_task(uow.conn, cmd.batch_id, cmd.task_id))
         draws = VerifiableDraws(derive_seed(bytes.fromhex(row["server_seed"]),
                                             entropy_from_record(row["entropy"]).value(), row["batch_root"]))
         outcome = B.recheck(frozen, cmd.task_id, cmd.inspector, draws)
