@@ -139,6 +139,10 @@ def test_the_protocol_refuses_steps_out_of_order_and_bad_entropy(runtime: Any) -
             SelectionPolicy(capacity=1, multipliers={"advanced_certified": "0.5"}, dishonest_floor="0.5")))
     assert {e.key for e in bad.value.errors} == {"risk.policy.advanced_certified_above_0_2",
                                                   "risk.policy.dishonest_floor_below_0_8"}
+    elsewhere = tuple(c._replace(site="2201S01") if c.id == "D00003" else c for c in candidates(10))
+    with pytest.raises(ValidationFailed) as bad:
+        services.do_freeze_batch(runtime, RISK, FreezeBatch("B-2", elsewhere, roster(), SelectionPolicy(capacity=2)))
+    assert [e.field for e in bad.value.errors] == ["candidates.3.site"]
     services.do_freeze_batch(runtime, RISK, FreezeBatch("B-2", candidates(10), roster(),
                                                         SelectionPolicy(capacity=2)))
     with pytest.raises(ValidationFailed):

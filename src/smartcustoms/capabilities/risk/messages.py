@@ -11,6 +11,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "risk.batch.outside_scope": {"zh-CN": "该关区不在您的管辖范围内", "en": "This customs office is outside your scope"},
     "risk.batch.duplicate_declaration": {"zh-CN": "批次中报关单重复", "en": "A declaration appears twice in the batch"},
     "risk.batch.duplicate_officer": {"zh-CN": "值班关员名单中有重复", "en": "An officer appears twice in the roster"},
+    "risk.batch.other_site": {"zh-CN": "报关单不属于本批次的查验现场 {site}", "en": "The declaration is not at this batch's site {site}"},
     "risk.batch.bad_score": {"zh-CN": "风险评分须为 0 至 1 之间、六位小数", "en": "A risk score must be between 0 and 1 with six decimals"},
     "risk.policy.advanced_certified_above_0_2": {"zh-CN": "高级认证企业查验率系数不得高于一般信用企业的 20%", "en": "Advanced certified factor must not exceed 0.2 of the general-credit rate"},
     "risk.policy.certified_above_0_5": {"zh-CN": "一般认证企业查验率系数不得高于一般信用企业的 50%", "en": "Certified factor must not exceed 0.5 of the general-credit rate"},

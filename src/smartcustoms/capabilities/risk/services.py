@@ -141,6 +141,8 @@ def do_freeze_batch(runtime: Runtime, who: Principal, cmd: FreezeBatch) -> dict[
     with runtime.uow(actor_of(who)) as uow:
         row = access_batch(uow.conn, who, cmd.batch_id, *OPERATORS, for_update=True)
         _expect(row, "committed")
+        collect([FieldError(f"candidates.{i}.site", "risk.batch.other_site", {"site": row["site"]})
+                 for i, c in enumerate(cmd.candidates) if c.site != row["site"]])
         # conflict exclusion: add the enterprises each officer was drawn for within the last N days
         since = uow.now - timedelta(days=cmd.dispatch.conflict_days)
         history = db.recent_enterprises(uow.conn, [o.id for o in cmd.roster], since)
