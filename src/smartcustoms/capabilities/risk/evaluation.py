@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from smartcustoms.capabilities.risk.domain.selection import Candidate, SelectionPolicy, choose
-from smartcustoms.capabilities.risk.randomness import VerifiableDraws, score_str
+from smartcustoms.capabilities.risk.randomness import VerifiableDraws
 from smartcustoms.ml.risk import artefact
 from smartcustoms.ml.risk.metrics import NS, at_mask, auc, k_for, ranking_metrics, top_k_mask, upper_bounds
 from smartcustoms.ml.risk.model import PlainGBM, RiskModel
@@ -31,11 +31,11 @@ def split(data: TradeSet, test_months: int) -> tuple[TradeSet, TradeSet]:
 
 def candidates_of(data: TradeSet, scores: np.ndarray, site: str = "S1") -> list[Candidate]:
     """Synthetic rows as the policy sees them (HS chapter as the stratum)."""
-    chapter = data["tariff_code"] // 100_000_000
-    return [Candidate(id=f"D{int(i)}", enterprise=f"E{int(e)}", grade=GRADES[int(g)], score=score_str(float(s)),
-                      site=site, stratum=f"{int(c):02d}", containerised=bool(k))
-            for i, e, g, s, c, k in zip(data["sgd_id"], data["importer"], data["grade"], scores, chapter,
-                                        data["containerised"], strict=True)]
+    chapter = (data["tariff_code"] // 100_000_000).tolist()
+    clipped = np.clip(np.asarray(scores, dtype=np.float64), 0.0, 1.0).tolist()
+    return [Candidate(f"D{i}", f"E{e}", GRADES[g], f"{s:.6f}", site, f"{c:02d}", "", (), bool(k))
+            for i, e, g, s, c, k in zip(data["sgd_id"].tolist(), data["importer"].tolist(), data["grade"].tolist(),
+                                        clipped, chapter, data["containerised"].tolist(), strict=True)]
 
 
 def policy_mask(test: TradeSet, scores: np.ndarray, percent: float, random_share: float, seed: int
