@@ -115,6 +115,9 @@ def test_database_edits_to_decisions_or_seed_are_named_by_the_cli(runtime: Any, 
     ok = CliRunner().invoke(app, ["risk", "randomness-verify", "B-TEST"])
     assert ok.exit_code == 0, ok.output
     assert "reproduced" in ok.output
+    exported = CliRunner().invoke(app, ["risk", "record", "B-TEST"])
+    assert exported.exit_code == 0 and json.loads(exported.output)["server_seed"]
+    assert CliRunner().invoke(app, ["risk", "randomness-verify", "B-NONE"]).exit_code == 1
     with runtime.engine.begin() as conn:
         victim = conn.execute(db.risk_decisions.select().where(db.risk_decisions.c.selected.is_(False))
                               ).mappings().first()

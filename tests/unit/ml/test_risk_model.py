@@ -100,3 +100,15 @@ def test_metrics_follow_the_definitions() -> None:
     assert m == {"precision": 0.5, "recall": 1 / 3, "revenue": 0.1, "inspected": 0.2}
     assert ranking_metrics(score, y, rev, ns=(10,))[10]["precision"] == 1.0
     assert upper_bounds(y, rev, ns=(10,))[10]["revenue"] == 0.6
+
+
+def test_the_evaluate_command_prints_the_side_by_side_table() -> None:
+    from typer.testing import CliRunner
+
+    from smartcustoms.capabilities.risk.cli import app
+
+    out = CliRunner().invoke(app, ["evaluate", "--rows", "6000", "--months", "6", "--test-months", "2", "--trees", "40"])
+    assert out.exit_code == 0, out.output
+    for n in (1, 2, 5, 10):
+        assert f"Rev@{n}%" in out.output
+    assert "full policy" in out.output and "target 2" in out.output

@@ -86,11 +86,12 @@ def train(out: Path = typer.Option(Path("data/models/risk"), help="artefact fold
 
 @app.command("evaluate")
 def evaluate(rows: int = typer.Option(100_000), months: int = typer.Option(12), seed: int = typer.Option(7),
-             test_months: int = typer.Option(3), random_share: float = typer.Option(0.1)) -> None:
+             test_months: int = typer.Option(3), random_share: float = typer.Option(0.1),
+             trees: int = typer.Option(300, help="boosting rounds per model")) -> None:
     """Precision@n%, recall@n% and revenue@n% (n = 1, 2, 5, 10) on held-out later months, side by side:
     random selection, a plain gradient-boosting baseline, our model and the full policy (random share included)."""
     from smartcustoms.capabilities.risk.evaluation import format_report, run_evaluation
 
     report = run_evaluation(rows=rows, months=months, seed=seed, test_months=test_months,
-                            random_share=random_share, progress=lambda msg: console.print(f"[dim]{msg}[/dim]"))
+                            random_share=random_share, n_estimators=trees, progress=lambda msg: console.print(f"[dim]{msg}[/dim]"))
     print(format_report(report))
