@@ -107,7 +107,8 @@ def test_the_evaluate_command_prints_the_side_by_side_table() -> None:
 
     from smartcustoms.capabilities.risk.cli import app
 
-    out = CliRunner().invoke(app, ["evaluate", "--rows", "6000", "--months", "6", "--test-months", "2", "--trees", "40"])
+    out = CliRunner().invoke(app, ["evaluate", "--rows", "6000", "--months", "6", "--test-months", "2",
+                                   "--trees", "40"])
     assert out.exit_code == 0, out.output
     for n in (1, 2, 5, 10):
         assert f"Rev@{n}%" in out.output

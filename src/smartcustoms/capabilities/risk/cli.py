@@ -93,5 +93,6 @@ def evaluate(rows: int = typer.Option(100_000), months: int = typer.Option(12), 
     from smartcustoms.capabilities.risk.evaluation import format_report, run_evaluation
 
     report = run_evaluation(rows=rows, months=months, seed=seed, test_months=test_months,
-                            random_share=random_share, n_estimators=trees, progress=lambda msg: console.print(f"[dim]{msg}[/dim]"))
+                            random_share=random_share, n_estimators=trees,
+                            progress=lambda msg: console.print(f"[dim]{msg}[/dim]"))
     print(format_report(report))
