@@ -52,6 +52,10 @@ def entropy_bytes(record: dict[str, Any]) -> bytes:
     elif record.get("kind") == "beacon":
         body = {"kind": "beacon", "source": record["source"], "round": record["round"],
                 "output": record["output"].lower()}
+    elif record.get("kind") == "multiparty":
+        body = {"kind": "multiparty", "parties": [{"party": p["party"], "commitment": p["commitment"],
+                                                   "secret": p["secret"].lower()}
+                                                  for p in sorted(record["parties"], key=lambda p: p["party"])]}
     else:
         raise ValueError(f"unknown entropy kind {record.get('kind')!r}")
     return hashlib.sha256(canonical(body)).digest()
@@ -160,6 +164,32 @@ def recheck(task: dict[str, Any], inspector: str, officers: list[dict[str, Any]]
     return out
 
 
+def check_parties(record: dict[str, Any]) -> list[str]:
+    """Multi-party secrets must match the commitments published before the freeze."""
+    entropy = record.get("entropy") or {}
+    published = record.get("party_commitments") or []
+    if not entropy:
+        return []
+    if entropy.get("kind") != "multiparty":
+        return ["entropy: parties committed to secrets but other entropy was used"] if published else []
+    problems = []
+    frozen_at = record.get("timeline", {}).get("frozen_at")
+    for p in published:
+        if frozen_at and p.get("at", "") > frozen_at:
+            problems.append(f"entropy: party {p.get('party')} committed after the freeze")
+    if {(p["party"], p["commitment"]) for p in published} != {(p["party"], p["commitment"])
+                                                               for p in entropy.get("parties", [])}:
+        problems.append("entropy: the parties or commitments differ from those published before the freeze")
+    for p in entropy.get("parties", []):
+        try:
+            ok = hashlib.sha256(bytes.fromhex(p["secret"])).hexdigest() == p["commitment"]
+        except ValueError:
+            ok = False
+        if not ok:
+            problems.append(f"entropy: party {p['party']}'s secret does not match its commitment")
+    return problems
+
+
 def verify(record: dict[str, Any], root: str | None = None, commit: str | None = None) -> tuple[list[str], int]:
     """Return (mismatches, number of outcomes re-derived)."""
     problems: list[str] = []
@@ -178,6 +208,7 @@ def verify(record: dict[str, Any], root: str | None = None, commit: str | None =
     present = [t for t in times if t]
     if present != sorted(present):
         problems.append("timeline: commit, freeze, entropy and reveal are out of order")
+    problems += check_parties(record)
     if not record.get("server_seed"):
         return problems + ["server_seed: not revealed yet — nothing can be re-derived"], 0
     try:

@@ -117,6 +117,7 @@ def test_rules_versions_activation_and_dry_run(client: Any, make_user: Any) -> N
 ENDPOINTS = [("post", "/api/v1/risk/batches", {"customs_code": "3104", "site": "3104S01"}),
              ("post", "/api/v1/risk/batches/B9/freeze", None), ("post", "/api/v1/risk/batches/B9/dice", None),
              ("post", "/api/v1/risk/batches/B9/beacon", None), ("post", "/api/v1/risk/batches/B9/reveal", None),
+             ("post", "/api/v1/risk/batches/B9/secrets", {"secrets": {}}),
              ("post", "/api/v1/risk/rules", {"definition": APPLES}),
              ("post", "/api/v1/risk/rules/APPLES/versions/1/activate", None),
              ("post", "/api/v1/risk/rules/APPLES/versions/1/retire", None),
@@ -184,3 +185,16 @@ def test_rule_hit_statistics_over_recent_batches(client: Any, make_user: Any) ->
     assert apples["inspected"] >= 3  # the three forced ones at least
     assert client.get("/api/v1/risk/rules/stats", params={"since": "2026-11-01T00:00:00"},
                       headers=auditor.headers).status_code == 422
+
+
+def test_party_commitments_by_customs_parties_only(client: Any, make_user: Any, batch_b9: None) -> None:
+    url, body = "/api/v1/risk/batches/B9/party-commitments", {"commitment": "ab" * 32}
+    assert client.post(url, json=body, headers=make_user("enterprise_user", enterprise_id="E").headers
+                       ).status_code == 403
+    assert client.post(url, json=body, headers=make_user("auditor", org_unit="3100").headers).status_code == 403
+    chief = make_user("section_chief", org_unit="3104")
+    r = client.post(url, json=body, headers=chief.headers)
+    assert r.status_code == 201 and r.json()["party"] == chief.username
+    assert client.post(url, json=body, headers=chief.headers).status_code == 409
+    assert client.post(url, json={"commitment": "zz" * 32}, headers=make_user("inspector", org_unit="3104").headers
+                       ).status_code == 422

@@ -218,3 +218,49 @@ def test_an_officer_is_not_drawn_again_for_an_enterprise_within_the_conflict_win
     assert result["unassigned"] == 1  # nobody left without a conflict: a section chief assigns it by hand
     clock.advance(days=40)
     assert one_batch("B-e") in {"O0", "O1", "O2"}  # the window has passed
+
+
+def test_multi_party_secrets_committed_before_the_freeze(runtime: Any, tmp_path: Path) -> None:
+    from smartcustoms.capabilities.risk.commands import CommitParty, EnterSecrets
+    from smartcustoms.capabilities.risk.randomness import party_commitment
+
+    chief = Principal("u-chief", "chief1", "科长", frozenset({Role.SECTION_CHIEF}), customs_scope=frozenset({"3104"}))
+    secrets_ = {"risk1": bytes(range(20)), "chief1": bytes(range(100, 132))}
+    services.do_open_batch(runtime, RISK, OpenBatch("3104", "3104S01", "B-MP"))
+    services.do_commit_party(runtime, RISK, CommitParty("B-MP", party_commitment(secrets_["risk1"])))
+    services.do_commit_party(runtime, chief, CommitParty("B-MP", party_commitment(secrets_["chief1"])))
+    with pytest.raises(Conflict):
+        services.do_commit_party(runtime, chief, CommitParty("B-MP", "ab" * 32))
+    with pytest.raises(ValidationFailed):
+        services.do_commit_party(runtime, chief, CommitParty("B-MP", "not hex"))
+    services.do_freeze_batch(runtime, RISK, FreezeBatch("B-MP", candidates(80), roster(),
+                                                        SelectionPolicy(capacity=8, random_rate="0.05")))
+    auditor = Principal("u-aud", "aud", "审计", frozenset({Role.AUDITOR}))
+    with pytest.raises(PermissionDenied):
+        services.do_commit_party(runtime, auditor, CommitParty("B-MP", "ab" * 32))
+    with pytest.raises(IllegalTransition):  # too late: the population is frozen
+        services.do_commit_party(runtime, INSPECTOR, CommitParty("B-MP", "ab" * 32))
+    with pytest.raises(IllegalTransition):  # committed parties' secrets, not dice
+        services.do_enter_entropy(runtime, RISK, EnterDice("B-MP", DICE))
+    with pytest.raises(ValidationFailed) as bad:
+        services.do_enter_entropy(runtime, RISK, EnterSecrets("B-MP", (("risk1", secrets_["risk1"].hex()),)))
+    assert [e.key for e in bad.value.errors] == ["risk.entropy.secret_missing"]
+    with pytest.raises(ValidationFailed) as bad:
+        services.do_enter_entropy(runtime, RISK, EnterSecrets("B-MP", (("risk1", secrets_["risk1"].hex()),
+                                                                       ("chief1", bytes(32).hex()))))
+    assert [e.key for e in bad.value.errors] == ["risk.entropy.secret_mismatch"]
+    services.do_enter_entropy(runtime, RISK, EnterSecrets("B-MP", tuple((p, s.hex()) for p, s in secrets_.items())))
+    record = published(runtime, "B-MP")
+    assert record["entropy"]["kind"] == "multiparty" and len(record["party_commitments"]) == 2
+    assert run_tool(record, tmp_path).returncode == 0
+    with runtime.engine.connect() as conn:
+        assert services.verify_batch(conn, "B-MP") == []
+    late = copy.deepcopy(record)
+    late["party_commitments"][0]["at"] = "2999-01-01T00:00:00+00:00"
+    done = run_tool(late, tmp_path)
+    assert done.returncode == 1 and "committed after the freeze" in done.stdout
+    assert any("after the freeze" in p for p in verify_record(late))
+    swapped = copy.deepcopy(record)
+    swapped["entropy"]["parties"][0]["secret"] = "00" * 32
+    done = run_tool(swapped, tmp_path)
+    assert done.returncode == 1 and "does not match its commitment" in done.stdout

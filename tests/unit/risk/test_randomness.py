@@ -116,3 +116,17 @@ def test_seed_mixes_server_seed_entropy_and_root() -> None:
     assert R.derive_seed(bytes(32), b"e", root) != base
     assert R.derive_seed(SEED, b"f", root) != base
     assert R.derive_seed(SEED, b"e", R.merkle_root([{"kind": "x", "id": "2"}])) != base
+
+
+def test_multi_party_secrets_must_match_their_commitments() -> None:
+    a, b = bytes(range(16)), bytes(range(16, 48))
+    ok = R.MultiPartyEntropy((("risk_office", R.party_commitment(a), a.hex()),
+                              ("discipline", R.party_commitment(b), b.hex())))
+    assert R.entropy_from_record(ok.record()).value() == ok.value()
+    assert [p["party"] for p in ok.record()["parties"]] == ["discipline", "risk_office"]
+    assert R.check_multiparty([("x", R.party_commitment(a), b.hex()), ("y", R.party_commitment(b), b.hex())]) == [
+        "secret_mismatch"]
+    assert R.check_multiparty([("x", R.party_commitment(a), "00ff"), ("x", "", "zz")]) == [
+        "parties", "secret_hex", "secret_short"]
+    with pytest.raises(ValueError):
+        R.MultiPartyEntropy((("solo", R.party_commitment(a), a.hex()),))

@@ -12,8 +12,10 @@ from pydantic import BaseModel, Field
 
 from smartcustoms.capabilities.risk import db, rule_services, services
 from smartcustoms.capabilities.risk.commands import (
+    CommitParty,
     EnterBeacon,
     EnterDice,
+    EnterSecrets,
     FreezeBatch,
     OpenBatch,
     RevealBatch,
@@ -95,6 +97,14 @@ class BeaconIn(BaseModel):
     output_hex: str = Field(min_length=64, max_length=256)
 
 
+class CommitmentIn(BaseModel):
+    commitment: str = Field(min_length=64, max_length=64, description="SHA-256 (hex) of your secret")
+
+
+class SecretsIn(BaseModel):
+    secrets: dict[str, str] = Field(description="party (username) → the secret it committed to, hex")
+
+
 class ReportIn(BaseModel):
     task_id: str = Field(min_length=1, max_length=64)
 
@@ -138,6 +148,20 @@ def enter_dice(request: Request, batch_id: str, body: DiceIn, who: Principal = O
 def enter_beacon(request: Request, batch_id: str, body: BeaconIn, who: Principal = OPERATE) -> dict[str, Any]:
     return services.do_enter_entropy(get_runtime(request), who,
                                      EnterBeacon(batch_id, body.source, body.round, body.output_hex))
+
+
+@router.post("/batches/{batch_id}/party-commitments", status_code=201)
+def commit_party(request: Request, batch_id: str, body: CommitmentIn,
+                 who: Principal = require(*services.PARTIES)) -> dict[str, Any]:
+    """Before the freeze: the caller commits, as a party, to a secret of at least 16 random bytes."""
+    return services.do_commit_party(get_runtime(request), who, CommitParty(batch_id, body.commitment))
+
+
+@router.post("/batches/{batch_id}/secrets")
+def enter_secrets(request: Request, batch_id: str, body: SecretsIn, who: Principal = OPERATE) -> dict[str, Any]:
+    """After the freeze: every committed party's secret; the draws are made at once."""
+    return services.do_enter_entropy(get_runtime(request), who,
+                                     EnterSecrets(batch_id, tuple(sorted(body.secrets.items()))))
 
 
 @router.post("/batches/{batch_id}/reports")

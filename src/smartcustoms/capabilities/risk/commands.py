@@ -44,6 +44,22 @@ class EnterBeacon:
 
 
 @dataclass(frozen=True)
+class CommitParty:
+    """A party publishes SHA-256 of its secret before the freeze (the party is the calling user)."""
+
+    batch_id: str
+    commitment: str
+
+
+@dataclass(frozen=True)
+class EnterSecrets:
+    """After the freeze, every committed party's secret (hex), keyed by party."""
+
+    batch_id: str
+    secrets: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class SubmitReport:
     """An inspection report on a task (the selected declaration) was submitted by `inspector`."""
 

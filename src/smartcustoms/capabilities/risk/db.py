@@ -33,6 +33,7 @@ risk_batches = Table(
     Column("commit", String(64), nullable=False),
     Column("server_seed", String(64), nullable=False),  # published only once revealed
     Column("batch_root", String(64), nullable=True),
+    Column("party_commitments", JSONType, nullable=True),  # [{party, commitment, at}] before the freeze
     Column("entropy", JSONType, nullable=True),
     Column("outcome", JSONType, nullable=True),
     Column("created_by", String(64), nullable=False),

@@ -8,7 +8,8 @@ with nothing installed. The protocol, in order:
    policy reads), the on-duty officer roster and the policy parameters become Merkle leaves; the root
    ``batch_root`` is published (and chained into the audit log).
 3. **Entropy.** After the freeze, outside entropy is entered: dice digits from several named parties (default,
-   the machines are offline) or a beacon pulse (NIST / drand) copied in by an operator. It is reduced to
+   the machines are offline), a beacon pulse (NIST / drand) copied in by an operator, or multi-party secrets
+   committed before the freeze and revealed after it. It is reduced to
    ``entropy_value = SHA-256(canonical JSON of the entropy record)``.
 4. **Derive.** ``seed = SHA-256(server_seed ‖ entropy_value ‖ batch_root)`` (raw bytes). Every draw is
    ``HMAC-SHA256(seed, purpose + "|" + label)`` read as a 256-bit integer ``h``:
@@ -202,11 +203,59 @@ class BeaconEntropy:
         return entropy_value(self.record())
 
 
+MIN_SECRET_BYTES = 16
+
+
+@dataclass(frozen=True)
+class MultiPartyEntropy:
+    """Secrets of several named parties (e.g. risk office, discipline inspection, officer representative), each
+    committed as ``SHA-256(secret)`` **before the freeze** and revealed after it. No party can adapt its secret to
+    the population or to the others' secrets, and the server cannot grind: one honest party is enough."""
+
+    parties: tuple[tuple[str, str, str], ...]  # (party, commitment hex, secret hex)
+
+    def __post_init__(self) -> None:
+        problems = check_multiparty(self.parties)
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def record(self) -> dict[str, Any]:
+        return {"kind": "multiparty", "parties": [{"party": p, "commitment": c, "secret": s.lower()}
+                                                  for p, c, s in sorted(self.parties)]}
+
+    def value(self) -> bytes:
+        return entropy_value(self.record())
+
+
+def party_commitment(secret: bytes) -> str:
+    return sha256_hex(secret)
+
+
+def check_multiparty(parties: Sequence[tuple[str, str, str]]) -> list[str]:
+    problems = []
+    names = [p for p, _, _ in parties]
+    if len(set(names)) < 2 or len(set(names)) != len(names):
+        problems.append("parties")
+    for _, commit, secret in parties:
+        try:
+            raw = bytes.fromhex(secret)
+        except ValueError:
+            problems.append("secret_hex")
+            continue
+        if len(raw) < MIN_SECRET_BYTES:
+            problems.append("secret_short")
+        elif not hmac.compare_digest(party_commitment(raw), commit.lower()):
+            problems.append("secret_mismatch")
+    return sorted(set(problems))
+
+
 def entropy_from_record(record: Mapping[str, Any]) -> EntropySource:
     if record.get("kind") == "dice":
         return DiceEntropy(tuple((p["party"], p["digits"]) for p in record["parties"]))
     if record.get("kind") == "beacon":
         return BeaconEntropy(record["source"], record["round"], record["output"])
+    if record.get("kind") == "multiparty":
+        return MultiPartyEntropy(tuple((p["party"], p["commitment"], p["secret"]) for p in record["parties"]))
     raise ValueError(f"unknown entropy kind {record.get('kind')!r}")
 
 

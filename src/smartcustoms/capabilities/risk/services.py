@@ -16,8 +16,10 @@ from sqlalchemy import Connection
 
 from smartcustoms.capabilities.risk import db
 from smartcustoms.capabilities.risk.commands import (
+    CommitParty,
     EnterBeacon,
     EnterDice,
+    EnterSecrets,
     FreezeBatch,
     OpenBatch,
     RevealBatch,
@@ -32,8 +34,10 @@ from smartcustoms.capabilities.risk.randomness import (
     BeaconEntropy,
     DiceEntropy,
     EntropySource,
+    MultiPartyEntropy,
     VerifiableDraws,
     check_dice,
+    check_multiparty,
     commitment,
     derive_seed,
     entropy_from_record,
@@ -107,6 +111,28 @@ def do_open_batch(runtime: Runtime, who: Principal, cmd: OpenBatch) -> dict[str,
     return {"batch_id": batch_id, "commit": values["commit"], "status": "committed"}
 
 
+# --- multi-party entropy: commitments before the freeze ------------------------------------------------------
+PARTIES = (Role.RISK_OFFICER, Role.SECTION_CHIEF, Role.INSPECTOR, Role.MONITORING_OFFICER, Role.ADMIN)
+
+
+def do_commit_party(runtime: Runtime, who: Principal, cmd: CommitParty) -> dict[str, Any]:
+    """The calling user commits, as a party named by its username, to a secret it reveals after the freeze."""
+    commit = cmd.commitment.lower()
+    if len(commit) != 64 or any(ch not in "0123456789abcdef" for ch in commit):
+        raise ValidationFailed([FieldError("commitment", "risk.entropy.commitment_hex")])
+    with runtime.uow(actor_of(who)) as uow:
+        row = access_batch(uow.conn, who, cmd.batch_id, *PARTIES, for_update=True)
+        _expect(row, "committed")
+        parties = list(row["party_commitments"] or [])
+        if any(p["party"] == who.username for p in parties):
+            raise Conflict("risk.entropy.party_exists")
+        entry = {"party": who.username, "commitment": commit, "at": uow.now.isoformat()}
+        db.update_batch(uow.conn, cmd.batch_id, party_commitments=[*parties, entry])
+        uow.record("risk.party_committed", SUBJECT, cmd.batch_id, after=entry)
+        uow.commit()
+    return entry
+
+
 # --- freeze ----------------------------------------------------------------------------------------------------
 def check_freeze(cmd: FreezeBatch) -> None:
     errors = [FieldError("selection", f"risk.policy.{p}") for p in cmd.selection.problems()]
@@ -160,11 +186,21 @@ def do_freeze_batch(runtime: Runtime, who: Principal, cmd: FreezeBatch) -> dict[
 
 
 # --- entropy and the draws -------------------------------------------------------------------------------------
-def entropy_of(cmd: EnterDice | EnterBeacon) -> EntropySource:
+def entropy_of(cmd: EnterDice | EnterBeacon | EnterSecrets, committed: list[dict[str, Any]] | None = None
+               ) -> EntropySource:
     if isinstance(cmd, EnterDice):
         problems = check_dice(cmd.parties)
         collect([FieldError("parties", f"risk.entropy.{p}") for p in problems])
         return DiceEntropy(cmd.parties)
+    if isinstance(cmd, EnterSecrets):
+        commitments = {p["party"]: p["commitment"] for p in committed or []}
+        revealed = dict(cmd.secrets)
+        errors = [FieldError(f"secrets.{p}", "risk.entropy.secret_missing") for p in commitments if p not in revealed]
+        errors += [FieldError(f"secrets.{p}", "risk.entropy.not_committed") for p in revealed if p not in commitments]
+        collect(errors)
+        parties = tuple((p, commitments[p], secret) for p, secret in sorted(revealed.items()))
+        collect([FieldError("secrets", f"risk.entropy.{p}") for p in check_multiparty(parties)])
+        return MultiPartyEntropy(parties)
     errors = []
     if not cmd.source.strip():
         errors.append(FieldError("source", "field.required"))
@@ -179,12 +215,16 @@ def entropy_of(cmd: EnterDice | EnterBeacon) -> EntropySource:
     return BeaconEntropy(cmd.source, cmd.round, cmd.output_hex)
 
 
-def do_enter_entropy(runtime: Runtime, who: Principal, cmd: EnterDice | EnterBeacon) -> dict[str, Any]:
-    """Take the outside entropy (after the freeze), derive the seed and make every draw of the batch."""
-    source = entropy_of(cmd)
+def do_enter_entropy(runtime: Runtime, who: Principal, cmd: EnterDice | EnterBeacon | EnterSecrets
+                     ) -> dict[str, Any]:
+    """Take the outside entropy (after the freeze), derive the seed and make every draw of the batch. A batch whose
+    parties committed to secrets takes only those secrets (no dice or beacon instead)."""
     with runtime.uow(actor_of(who)) as uow:
         row = access_batch(uow.conn, who, cmd.batch_id, *OPERATORS, for_update=True)
         _expect(row, "frozen")
+        if bool(row["party_commitments"]) != isinstance(cmd, EnterSecrets):
+            raise IllegalTransition("risk.entropy.wrong_kind")
+        source = entropy_of(cmd, row["party_commitments"])
         leaves = db.load_leaves(uow.conn, cmd.batch_id)
         frozen = B.parse(leaves)
         draws = VerifiableDraws(derive_seed(bytes.fromhex(row["server_seed"]), source.value(), row["batch_root"]))
@@ -267,7 +307,8 @@ def record_of(conn: Connection, row: dict[str, Any], *, include_seed: bool | Non
 
     return {"protocol": PROTOCOL, "batch_id": row["id"], "customs_code": row["customs_code"], "site": row["site"],
             "status": row["status"], "commit": row["commit"], "batch_root": row["batch_root"],
-            "entropy": row["entropy"], "server_seed": row["server_seed"] if show_seed else None,
+            "entropy": row["entropy"], "party_commitments": row["party_commitments"] or [],
+            "server_seed": row["server_seed"] if show_seed else None,
             "timeline": {k: iso(row[k]) for k in B.TIMELINE},
             "leaves": db.load_leaves(conn, row["id"]), "outcome": row["outcome"] or {}}
 

@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('commit', sa.String(length=64), nullable=False),
     sa.Column('server_seed', sa.String(length=64), nullable=False),
     sa.Column('batch_root', sa.String(length=64), nullable=True),
+    sa.Column('party_commitments', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=True),
     sa.Column('entropy', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=True),
     sa.Column('outcome', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=True),
     sa.Column('created_by', sa.String(length=64), nullable=False),

@@ -28,6 +28,7 @@ from smartcustoms.capabilities.risk.randomness import (
     derive_seed,
     entropy_from_record,
     merkle_root,
+    party_commitment,
 )
 
 
@@ -117,6 +118,7 @@ def verify_record(record: Mapping[str, Any], *, expected_root: str | None = None
     present = [t for t in times if t]
     if present != sorted(present):
         problems.append("timeline: commit, freeze, entropy and reveal are out of order")
+    problems += check_party_commitments(record)
     if not record.get("server_seed"):
         problems.append("server_seed: not revealed yet")
         return problems
@@ -130,6 +132,33 @@ def verify_record(record: Mapping[str, Any], *, expected_root: str | None = None
         problems += _rederive(record, server_seed, root)
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         problems.append(f"record: malformed, nothing could be re-derived ({exc.__class__.__name__}: {exc})")
+    return problems
+
+
+def check_party_commitments(record: Mapping[str, Any]) -> list[str]:
+    """Multi-party entropy: every secret matches the commitment published before the freeze, and the published
+    commitments are exactly the entropy's parties."""
+    entropy = record.get("entropy") or {}
+    published = record.get("party_commitments") or []
+    if not entropy:
+        return []
+    if entropy.get("kind") != "multiparty":
+        return ["entropy: parties committed to secrets but other entropy was used"] if published else []
+    problems = []
+    frozen_at = (record.get("timeline") or {}).get("frozen_at")
+    for p in published:
+        if frozen_at and p.get("at", "") > frozen_at:
+            problems.append(f"entropy: party {p.get('party')} committed after the freeze")
+    pairs = {(p["party"], p["commitment"]) for p in published}
+    if pairs != {(p["party"], p["commitment"]) for p in entropy.get("parties", [])}:
+        problems.append("entropy: the parties or commitments differ from those published before the freeze")
+    for p in entropy.get("parties", []):
+        try:
+            ok = party_commitment(bytes.fromhex(p["secret"])) == p["commitment"]
+        except ValueError:
+            ok = False
+        if not ok:
+            problems.append(f"entropy: party {p['party']}'s secret does not match its commitment")
     return problems
 
 
