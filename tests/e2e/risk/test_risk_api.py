@@ -198,3 +198,30 @@ def test_party_commitments_by_customs_parties_only(client: Any, make_user: Any, 
     assert client.post(url, json=body, headers=chief.headers).status_code == 409
     assert client.post(url, json={"commitment": "zz" * 32}, headers=make_user("inspector", org_unit="3104").headers
                        ).status_code == 422
+
+
+def test_watch_lists_feed_rules_and_dry_runs(client: Any, make_user: Any) -> None:
+    risk = make_user("risk_officer", org_unit="3104")
+    url = "/api/v1/risk/watch-lists/sanctioned_consignees/entries"
+    r = client.post(url, json={"value": "ACME LTD", "note": "customs notice 2026/17"}, headers=risk.headers)
+    assert r.status_code == 201
+    assert client.post(url, json={"value": "ACME LTD", "note": "again"}, headers=risk.headers).status_code == 409
+    assert client.post(url, json={"value": "X", "note": ""}, headers=risk.headers).status_code == 422
+    rule = {"id": "WATCH", "channel": "manual", "reason": REASON,
+            "when": {"watch_list": "sanctioned_consignees", "field": "consignee"}}
+    decls = [{"id": "D1", "consignee": "ACME LTD", "items": []}, {"id": "D2", "consignee": "OTHER", "items": []}]
+    r = client.post("/api/v1/risk/rules/dry-run", json={"declarations": decls, "on": "2026-11-02", "rules": [rule]},
+                    headers=risk.headers)
+    assert r.status_code == 200 and list(r.json()["hits"]) == ["D1"]
+    auditor = make_user("auditor", org_unit="3100")
+    lists = client.get("/api/v1/risk/watch-lists", headers=auditor.headers).json()
+    assert lists["sanctioned_consignees"][0]["note"] == "customs notice 2026/17"
+    assert client.post(url, json={"value": "Y", "note": "n"}, headers=auditor.headers).status_code == 403
+    assert client.delete(f"{url}/ACME LTD", headers=auditor.headers).status_code == 403
+    enterprise = make_user("enterprise_user", enterprise_id="E")
+    assert client.get("/api/v1/risk/watch-lists", headers=enterprise.headers).status_code == 403
+    assert client.delete(f"{url}/ACME LTD", headers=risk.headers).status_code == 204
+    assert client.delete(f"{url}/ACME LTD", headers=risk.headers).status_code == 404
+    r = client.post("/api/v1/risk/rules/dry-run", json={"declarations": decls, "on": "2026-11-02", "rules": [rule]},
+                    headers=risk.headers)
+    assert r.json()["hits"] == {}

@@ -241,3 +241,24 @@ def retire_rule(request: Request, rule_id: str, version: int, who: Principal = O
 def dry_run(request: Request, body: DryRunIn, who: Principal = OPERATE) -> dict[str, Any]:
     return rule_services.run_dry_run(get_runtime(request), who, body.declarations, body.on, body.rules,
                                      body.rule_ids, body.history, body.watch_lists)
+
+
+# --- watch lists -------------------------------------------------------------------------------------------------
+class WatchEntryIn(BaseModel):
+    value: str = Field(min_length=1, max_length=128)
+    note: str = Field(min_length=1, max_length=2000, description="why it is on the list (shown to reviewers)")
+
+
+@router.get("/watch-lists")
+def list_watch_lists(request: Request, who: Principal = READ) -> dict[str, list[dict[str, Any]]]:
+    return rule_services.access_watch_lists(get_runtime(request), who)
+
+
+@router.post("/watch-lists/{list_name}/entries", status_code=201)
+def add_watch_entry(request: Request, list_name: str, body: WatchEntryIn, who: Principal = OPERATE) -> dict[str, Any]:
+    return rule_services.do_add_watch_entry(get_runtime(request), who, list_name, body.value, body.note)
+
+
+@router.delete("/watch-lists/{list_name}/entries/{value}", status_code=204)
+def remove_watch_entry(request: Request, list_name: str, value: str, who: Principal = OPERATE) -> None:
+    rule_services.do_remove_watch_entry(get_runtime(request), who, list_name, value)

@@ -96,6 +96,15 @@ risk_rule_versions = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
+risk_watch_entries = Table(
+    "risk_watch_entries", metadata,
+    Column("list_name", String(64), primary_key=True),
+    Column("value", String(128), primary_key=True),
+    Column("note", Text, nullable=False),
+    Column("added_by", String(64), nullable=False),
+    Column("added_at", UTCDateTime(), nullable=False),
+)
+
 
 # --- batches ---------------------------------------------------------------------------------------------------
 def load_batch(conn: Connection, batch_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
@@ -198,3 +207,21 @@ def insert_rule_version(conn: Connection, values: Mapping[str, Any]) -> None:
 def set_rule_status(conn: Connection, rule_id: str, version: int, status: str) -> None:
     conn.execute(update(risk_rule_versions).where(risk_rule_versions.c.rule_id == rule_id,
                                                   risk_rule_versions.c.version == version).values(status=status))
+
+
+# --- watch lists -------------------------------------------------------------------------------------------------
+def watch_entries(conn: Connection, list_name: str | None = None) -> list[dict[str, Any]]:
+    query = select(risk_watch_entries).order_by(risk_watch_entries.c.list_name, risk_watch_entries.c.value)
+    if list_name is not None:
+        query = query.where(risk_watch_entries.c.list_name == list_name)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def insert_watch_entry(conn: Connection, values: Mapping[str, Any]) -> None:
+    conn.execute(insert(risk_watch_entries).values(**values))
+
+
+def delete_watch_entry(conn: Connection, list_name: str, value: str) -> int:
+    result = conn.execute(risk_watch_entries.delete().where(risk_watch_entries.c.list_name == list_name,
+                                                            risk_watch_entries.c.value == value))
+    return int(result.rowcount or 0)

@@ -44,6 +44,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "risk.rule.item_only": {"zh-CN": "该条件只能用于商品项（item）内", "en": "This condition is only allowed inside an item condition"},
     "risk.rule.not_found": {"zh-CN": "规则不存在", "en": "Rule not found"},
     "risk.rule.wrong_state": {"zh-CN": "规则版本状态为 {status}，不能执行此操作", "en": "The rule version is {status}; this step is not allowed"},
+    "risk.watch.exists": {"zh-CN": "该名单中已有此条目", "en": "This entry is already on the list"},
+    "risk.watch.not_found": {"zh-CN": "名单中没有此条目", "en": "No such entry on the list"},
     # reasons shown with every decision
     "risk.reason.release": {"zh-CN": "未被选中（风险评分 {score}），放行", "en": "Not selected (risk score {score}); release"},
     "risk.reason.rule_hit": {"zh-CN": "命中布控规则：{rules}", "en": "Rule hit: {rules}"},

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 
 from smartcustoms.capabilities.risk import db
 from smartcustoms.capabilities.risk.domain.rules import Context, Rule, UnitValueHistory, check_rule, dry_run
-from smartcustoms.kernel.errors import FieldError, IllegalTransition, NotFound, PermissionDenied, collect
+from smartcustoms.kernel.errors import Conflict, FieldError, IllegalTransition, NotFound, PermissionDenied, collect
 from smartcustoms.platform.http import actor_of
 from smartcustoms.platform.identity.model import Principal, Role
 from smartcustoms.platform.runtime import Runtime
@@ -110,6 +110,55 @@ def do_retire_rule(runtime: Runtime, who: Principal, rule_id: str, version: int)
     return _set_status(runtime, who, rule_id, version, "retired")
 
 
+# --- watch lists (名单) ---------------------------------------------------------------------------------------
+def stored_watch_lists(conn: Connection) -> dict[str, frozenset[str]]:
+    """Every stored watch list, for rule evaluation (`{"watch_list": name, "field": ...}` conditions)."""
+    out: dict[str, set[str]] = {}
+    for row in db.watch_entries(conn):
+        out.setdefault(row["list_name"], set()).add(row["value"])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def access_watch_lists(runtime: Runtime, who: Principal) -> dict[str, list[dict[str, Any]]]:
+    _may(who, READERS)
+    with runtime.engine.connect() as conn:
+        rows = db.watch_entries(conn)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r["list_name"], []).append({"value": r["value"], "note": r["note"], "added_by": r["added_by"],
+                                                   "added_at": r["added_at"].isoformat()})
+    return out
+
+
+def do_add_watch_entry(runtime: Runtime, who: Principal, list_name: str, value: str, note: str) -> dict[str, Any]:
+    _may(who, AUTHORS)
+    errors = []
+    if not list_name.strip() or len(list_name) > 64:
+        errors.append(FieldError("list_name", "field.invalid"))
+    if not value.strip() or len(value) > 128:
+        errors.append(FieldError("value", "field.invalid"))
+    if not note.strip():
+        errors.append(FieldError("note", "field.required"))
+    collect(errors)
+    with runtime.uow(actor_of(who)) as uow:
+        if any(r["value"] == value for r in db.watch_entries(uow.conn, list_name)):
+            raise Conflict("risk.watch.exists")
+        row = {"list_name": list_name, "value": value, "note": note, "added_by": who.user_id, "added_at": uow.now}
+        db.insert_watch_entry(uow.conn, row)
+        uow.record("risk.watch_entry_added", "risk_watch_list", list_name, after={"value": value, "note": note})
+        uow.commit()
+    return {"list_name": list_name, "value": value, "note": note}
+
+
+def do_remove_watch_entry(runtime: Runtime, who: Principal, list_name: str, value: str) -> None:
+    _may(who, AUTHORS)
+    with runtime.uow(actor_of(who)) as uow:
+        if not db.delete_watch_entry(uow.conn, list_name, value):
+            raise NotFound("risk.watch.not_found")
+        uow.record("risk.watch_entry_removed", "risk_watch_list", list_name, before={"value": value})
+        uow.commit()
+
+
 def active_rules(conn: Connection) -> list[Rule]:
     """The rule set in force (effective dates are applied at evaluation time)."""
     return [Rule.from_definition(r["definition"]) for r in db.rule_versions(conn) if r["status"] == "active"]
@@ -135,9 +184,10 @@ def run_dry_run(runtime: Runtime, who: Principal, declarations: Sequence[Mapping
                 rules.append(Rule.from_definition(versions[-1]["definition"]))
         elif not definitions:
             rules = active_rules(conn)
+        stored = stored_watch_lists(conn)
     items = [it for d in history for it in (d.get("items") or ())]
-    ctx = Context(UnitValueHistory.from_items(items),
-                  {k: frozenset(v) for k, v in (watch_lists or {}).items()})
+    lists = {k: stored.get(k, frozenset()) | frozenset(v) for k, v in (watch_lists or {}).items()}
+    ctx = Context(UnitValueHistory.from_items(items), {**stored, **lists})
     report = dry_run(rules, declarations, on, ctx)
     return {"declarations": report.declarations, "hit_declarations": report.hit_declarations,
             "rules": [{"rule_id": s.rule_id, "version": s.version, "hits": s.hits, "rate": s.rate,

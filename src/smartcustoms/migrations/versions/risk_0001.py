@@ -1,4 +1,4 @@
-"""risk: screening batches, frozen leaves, decisions, re-inspection draws, rule versions
+"""risk: screening batches, frozen leaves, decisions, re-inspection draws, rule versions, watch lists
 
 Revision ID: risk_0001
 Revises: platform_0001
@@ -87,11 +87,20 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('rule_id', 'version', name=op.f('pk_risk_rule_versions'))
     )
+    op.create_table('risk_watch_entries',
+    sa.Column('list_name', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.String(length=128), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('added_by', sa.String(length=64), nullable=False),
+    sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('list_name', 'value', name=op.f('pk_risk_watch_entries'))
+    )
 
 
 
 def downgrade() -> None:
 
+    op.drop_table('risk_watch_entries')
     op.drop_table('risk_rule_versions')
     op.drop_table('risk_rechecks')
     with op.batch_alter_table('risk_decisions', schema=None) as batch_op:
