@@ -22,6 +22,7 @@ INSTALLED: tuple[str, ...] = (
     "reference",
     "enterprise",
     "declarations",
+    "risk",
 )
 """Installed capabilities, in dependency order. Each is `smartcustoms.capabilities.<name>.wiring.capability`."""
 
