@@ -17,6 +17,8 @@ from smartcustoms.capabilities.declarations.domain import CodeSets, Declaration,
 
 SCREENER = "declarations.screener"
 DIRECTORY = "declarations.directory"
+LIFECYCLE = "declarations.lifecycle"
+"""Provided by declarations itself (services.LifecyclePort): how other capabilities move a declaration on."""
 
 
 class Screener(Protocol):

@@ -264,6 +264,47 @@ def do_transition(runtime: Runtime, who: Principal, cmd: TransitionDeclaration) 
     return new
 
 
+def do_automatic_transition(runtime: Runtime, actor: audit.Actor, cmd: TransitionDeclaration) -> Declaration:
+    """A step taken by another capability on the system's behalf (a risk decision drawn for a batch, an
+    inspection result approved by policy): no role check — the caller's own rules decided it — but the same
+    state machine, the same audit entry (marked automatic) and the same events. Scope is the caller's concern."""
+    action = _parse_action(cmd.action)
+    if action is Action.ACCEPT:
+        raise PermissionDenied("declarations.automatic_step", action=action.value)
+    with runtime.uow(actor) as uow:
+        row = db.load_row(uow.conn, cmd.declaration_id, for_update=True)
+        if row is None:
+            raise NotFound("declarations.not_found")
+        d = db.declaration_of(row)
+        kwargs: dict[str, Any] = {}
+        if action is Action.RECORD_INSPECTION:
+            try:
+                kwargs["result"] = InspectionResult(cmd.result or "")
+            except ValueError:
+                raise ValidationFailed([FieldError("result", "declarations.result_invalid",
+                                                   {"value": cmd.result or ""})]) from None
+        new = _advance(uow, d, action, automatic=True, note=cmd.note, **kwargs)
+        if not db.save_lifecycle(uow.conn, d.id, new.lifecycle, expected=d.lifecycle.status):
+            raise Conflict("declarations.changed_concurrently")
+        uow.commit()
+    return new
+
+
+class LifecyclePort:
+    """Port ``declarations.lifecycle`` for capabilities that declare `depends_on=("declarations",)`:
+    `officer(who, cmd)` acts for a logged-in officer (role and scope checked here), `automatic(actor, cmd)` for
+    the system. `cmd` is a `commands.TransitionDeclaration`; both return the declaration's new status."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def officer(self, who: Principal, cmd: TransitionDeclaration) -> str:
+        return do_transition(self.runtime, who, cmd).lifecycle.status.value
+
+    def automatic(self, actor: audit.Actor, cmd: TransitionDeclaration) -> str:
+        return do_automatic_transition(self.runtime, actor, cmd).lifecycle.status.value
+
+
 def clearance_hours(lc: Lifecycle) -> float | None:
     """Customs clearance time (trade-rules §5): acceptance → release, in hours."""
     if lc.accepted_at is None or lc.released_at is None:
