@@ -45,3 +45,13 @@ def test_simulator_submits_and_officers_work_the_queue(runtime: Any, clock: Any)
     counts = statuses(runtime)
     assert sum(counts.values()) > 10
     assert any(s in counts for s in ("inspected", "held", "closed"))
+
+
+def test_demo_history_lies_in_the_past(runtime: Any, clock: Any) -> None:
+    load_demo(runtime)
+    t = db.declarations
+    stamps = [getattr(t.c, f"{stage}_at") for stage in ("declared", "accepted", "screened", "inspection_ordered",
+                                                        "inspected", "released", "held", "closed")]
+    with runtime.engine.connect() as conn:
+        latest = [v for row in conn.execute(select(*stamps)).all() for v in row if v is not None]
+    assert latest and max(latest) <= clock.now()

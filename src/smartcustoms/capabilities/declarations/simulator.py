@@ -256,5 +256,7 @@ def load_demo(runtime: Runtime) -> None:
         elif path in ("closed",):
             steps = [("close", None)]
         for action, result in steps:
-            at.advance(hours=rng.uniform(0.5, 20))
+            # history stays in the past: each step takes at most half of the time left until now
+            left_h = (now - at.now()).total_seconds() / 3600
+            at.advance(hours=min(rng.uniform(0.5, 20), max(left_h / 2, 0.001)))
             _step(replay, d.id, action, result)
