@@ -269,15 +269,15 @@ def evaluate(transit: Transit, geometry: Geometry, monitor: Monitor, readings: S
         lons = np.fromiter((r.lon for r in fixes), float, len(fixes))
         lats = np.fromiter((r.lat for r in fixes), float, len(fixes))
         x, y = project(geometry.corridor.epsg, lons, lats)
-        inside = geometry.corridor.contains(x, y)
-        at_origin = geometry.origin.contains(x, y)
-        at_dest = geometry.destination.contains(x, y)
-        in_zone = np.zeros(len(fixes), dtype=bool)
+        in_corridor = geometry.corridor.contains(x, y)
+        origin_hit = geometry.origin.contains(x, y)
+        dest_hit = geometry.destination.contains(x, y)
+        zone_hit = np.zeros(len(fixes), dtype=bool)
         for zone in geometry.zones:
-            in_zone |= zone.contains(x, y)
+            zone_hit |= zone.contains(x, y)
         for i, r in enumerate(fixes):
-            flags[r.key] = (bool(inside[i]), bool(at_origin[i]), bool(at_dest[i]), bool(in_zone[i]))
-            out.inside[r.key] = bool(inside[i] or at_origin[i] or at_dest[i])
+            flags[r.key] = (bool(in_corridor[i]), bool(origin_hit[i]), bool(dest_hit[i]), bool(zone_hit[i]))
+            out.inside[r.key] = bool(in_corridor[i] or origin_hit[i] or dest_hit[i])
     state = transit
     late_outside: list[Reading] = []
 
