@@ -71,13 +71,17 @@ class MqttIngest:
         def on_connect(c: mqtt.Client, _u: Any, _flags: Any, reason: Any, _p: Any) -> None:
             if not reason.is_failure:
                 c.subscribe(self.topic, qos=1)
-                self._connected.set()
+
+        def on_subscribe(_c: mqtt.Client, _u: Any, _mid: int, _codes: Any, _p: Any) -> None:
+            self._connected.set()
+            log.info("transit ingest subscribed to %s as %s", self.topic, self.client_id)
 
         def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
             self._queue.put(msg)
 
         client.on_connect = on_connect
         client.on_message = on_message
+        client.on_subscribe = on_subscribe
         client.on_disconnect = lambda *_a: self._connected.clear()
         client.connect(host, port, keepalive=30, clean_start=False, properties=props)
         client.loop_start()
