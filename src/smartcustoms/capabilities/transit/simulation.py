@@ -28,7 +28,7 @@ DESTINATIONS = {"yiwu-ningbo": ("NBBL", "宁波北仑港 Beilun"), "yiwu-yangsha
 
 
 def open_command(plan: TruckPlan, declaration_no: str | None = None, buffer_m: float = 2000,
-                 time_limit_s: int = 6 * 3600, customs_code: str = "3100", sealed_at: datetime | None = None
+                 time_limit_s: int = 6 * 3600, customs_code: str = "3104", sealed_at: datetime | None = None
                  ) -> OpenTransit:
     """The transit declaration matching a simulated truck (also used by tests and the bench)."""
     route = plan.route.vertices
