@@ -14,7 +14,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from smartcustoms.capabilities.transit.domain import (
     Monitor,
     Policy,
     Transit,
+    TransitState,
     check_overdue,
     compile_geometry,
     evaluate,
@@ -61,6 +62,7 @@ class Pipeline:
         self.actor = actor or Actor.system("transit-ingest")
         self.index_ttl_s = index_ttl_s
         self._geometry: dict[str, Geometry] = {}
+        self._static: dict[str, Transit] = {}
         self._index: dict[str, str] = {}
         self._index_at = float("-inf")
 
@@ -76,6 +78,16 @@ class Pipeline:
 
     def refresh(self) -> None:
         self._index_at = float("-inf")
+
+    def _current(self, conn: Connection, row: Any) -> Transit:
+        """The transit as of `row` (its mutable columns), on top of the cached declaration (route, zones …)."""
+        static = self._static.get(row.id)
+        if static is None:
+            for t in db.load_transits(conn, [row.id]):
+                static = self._static[t.id] = t
+        assert static is not None
+        return replace(static, state=TransitState(row.state), in_transit_at=row.in_transit_at,
+                       arrived_at=row.arrived_at, closed_at=row.closed_at, hold_reasons=tuple(row.hold_reasons))
 
     def geometry(self, transit: Transit) -> Geometry:
         geometry = self._geometry.get(transit.id)
@@ -99,17 +111,22 @@ class Pipeline:
                     by_transit[row["transit_id"]].append(r)
             drafts: list[AlarmDraft] = []
             customs_of: dict[str, str] = {}
-            for row in db.load_for_update(uow.conn, sorted(by_transit)) if by_transit else []:
-                transit = db.transit_from_row(row)
+            saves: list[tuple[Transit, Monitor | None]] = []
+            missing = [tid for tid in by_transit if tid not in self._static]
+            if missing:
+                self._static.update((t.id, t) for t in db.load_transits(uow.conn, missing))
+            for row in db.lock_mutable(uow.conn, sorted(by_transit)) if by_transit else []:
+                transit = self._current(uow.conn, row)
                 customs_of[transit.id] = transit.customs_code
                 monitor = Monitor.from_dict(row.monitor)
                 out = evaluate(transit, self.geometry(transit), monitor, by_transit[transit.id], self.policy)
                 drafts += out.alarms
                 after = out.transit or transit
-                db.save_transit(uow.conn, after, monitor, uow.now)
+                saves.append((after, monitor))
                 if out.transit is not None:
                     self._record_transitions(uow, transit, after, out.transitions)
                     result.transitions += [(transit.id, s.value) for s, _ in out.transitions]
+            db.save_transits(uow.conn, saves, uow.now)
             result.alarms = self._store_alarms(uow, drafts, customs_of)
             uow.commit()
         if result.transitions:
