@@ -109,6 +109,7 @@ class Jt808Server:
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="jt808-register")
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        self._writers: set[asyncio.StreamWriter] = set()
 
     async def start(self, host: str = "127.0.0.1", port: int = 6808, backlog: int = 4096) -> int:
         self._server = await asyncio.start_server(self._handle, host, port, backlog=backlog, limit=65536)
@@ -120,8 +121,14 @@ class Jt808Server:
             self._server.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
+        for writer in list(self._writers):
+            writer.close()
+        handlers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in self._tasks:
             task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if handlers:
+            await asyncio.wait(handlers, timeout=2)
         self.batcher.close()
         self._executor.shutdown(wait=False)
 
@@ -131,6 +138,7 @@ class Jt808Server:
         self.stats.max_connections = max(self.stats.max_connections, self.stats.connections)
         splitter = FrameSplitter()
         session: dict[str, Any] = {"authenticated": not self.require_auth, "seq": 0, "phone": None}
+        self._writers.add(writer)
         try:
             while True:
                 try:
@@ -162,6 +170,7 @@ class Jt808Server:
             pass
         finally:
             self.stats.connections -= 1
+            self._writers.discard(writer)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()

@@ -86,3 +86,32 @@ def make_simulator(runtime: Runtime, rate: float) -> Callable[[], None]:
             pipeline.ingest(batch)
 
     return tick
+
+
+DEMO_DECLARATIONS = ("310420260000100001", "310420260000100002", "310420260000100003", "310420260000100004")
+
+
+def load_demo(runtime: Runtime) -> None:
+    """`smartcustoms demo load`: four trucks part-way along their routes (one detoured, one with its lock opened
+    on the road), so the monitoring centre and replay have something to show. Idempotent."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from smartcustoms.capabilities.transit import db
+
+    with runtime.engine.connect() as conn:
+        if conn.execute(select(db.transits.c.id).where(db.transits.c.declaration_no.in_(DEMO_DECLARATIONS))).first():
+            return
+    start = runtime.clock.now() - timedelta(hours=2)
+    anomalies: dict[int, tuple[Anomaly, ...]] = {
+        1: (Anomaly("detour", at=0.3, duration_s=1500, offset_m=7000),), 2: (Anomaly("lock_open", at=0.4),)}
+    plans = fleet(4, start, anomalies=anomalies, phone_base=13_700_000_000)
+    actor = Actor.system("demo")
+    pipeline = Pipeline(runtime)
+    for plan, number in zip(plans, DEMO_DECLARATIONS, strict=True):
+        open_transit_as(runtime, actor, open_command(plan, declaration_no=number))
+        readings = [r for r in Truck(plan).readings() if r.device_time <= runtime.clock.now()]
+        pipeline.refresh()
+        for i in range(0, len(readings), 200):
+            pipeline.ingest(readings[i:i + 200])

@@ -9,7 +9,7 @@ from pathlib import Path
 from smartcustoms.capabilities.transit import pages
 from smartcustoms.capabilities.transit.api import router
 from smartcustoms.capabilities.transit.messages import MESSAGES
-from smartcustoms.capabilities.transit.simulation import make_simulator
+from smartcustoms.capabilities.transit.simulation import load_demo, make_simulator
 from smartcustoms.platform.capability import Capability
 
 capability = Capability(
@@ -19,5 +19,6 @@ capability = Capability(
     page_routers=[pages.router],
     templates=Path(__file__).resolve().parent / "templates",
     simulator=make_simulator,
+    demo=load_demo,
     nav=[("/transit", "在途监管", "Transit monitoring")],
 )
