@@ -45,6 +45,24 @@ def _wait(predicate: Any, timeout: float = 30.0) -> bool:
     return False
 
 
+def _run_async(factory: Any) -> Any:
+    """asyncio.run on a fresh thread: Playwright's session fixture may hold the main thread's event loop."""
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["value"] = asyncio.run(factory())
+        except BaseException as exc:
+            out["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(120)
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 def _alarms(runtime: Any, transit_id: str) -> list[str]:
     with runtime.engine.connect() as conn:
         return sorted(r.kind for r in conn.execute(select(db.alarms.c.kind).where(
@@ -71,7 +89,7 @@ def test_detour_over_jt808_and_lock_opened_over_mqtt(runtime: Any, mqtt_url: str
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
     thread.start()
     try:
-        stats = asyncio.run(run_jt808([detour], "127.0.0.1", server.port))
+        stats = _run_async(lambda: run_jt808([detour], "127.0.0.1", server.port))
         assert stats.nacked == 0 and stats.acked == stats.sent
         published = run_mqtt([opened], mqtt_url, prefix)
         assert published.acked == published.sent
