@@ -49,7 +49,7 @@ def _number(payload: dict[str, Any], name: str) -> float | None:
     return number
 
 
-def decode(payload: bytes | str) -> Reading:
+def decode(payload: bytes | bytearray | str) -> Reading:
     try:
         data = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -199,7 +199,7 @@ class Truck:
 
 
 def fleet(n: int, start: datetime, *, route_codes: Sequence[str] = ("yiwu-ningbo", "yiwu-yangshan"),
-          interval_s: float = 30.0, anomalies: dict[int, tuple[Anomaly, ...]] | None = None,
+          interval_s: float = 30.0, anomalies: Mapping[int, tuple[Anomaly, ...]] | None = None,
           phone_base: int = 13_800_000_000) -> list[TruckPlan]:
     """N trucks, alternating routes, departing a minute apart; truck i gets `anomalies[i]` if given."""
     plans = []
