@@ -264,15 +264,23 @@ class ServerThread:
 
 def serve_forever(runtime: Any, host: str, port: int) -> None:
     """`smartcustoms transit jt808-server`: serve until interrupted."""
+    from smartcustoms.capabilities.transit.ingest import Pipeline
+
     ingest, register = pipeline_ingest(runtime)
     server = Jt808Server(ingest, secret=runtime.settings.secret_key.encode(), register=register)
+    sweeper = Pipeline(runtime)
 
     async def main() -> None:
         bound = await server.start(host, port)
         log.info("JT/T 808 server on %s:%d", host, bound)
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 await asyncio.sleep(30)
+                try:  # signal lost / time limit: raised from silence, idempotent across processes
+                    await loop.run_in_executor(None, sweeper.sweep)
+                except Exception:
+                    log.exception("transit sweep failed")
                 log.info("jt808 %s", server.stats.as_dict())
         finally:
             await server.stop()
