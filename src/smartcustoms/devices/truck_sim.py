@@ -110,8 +110,8 @@ def _jitter(label: str) -> float:
 @dataclass(frozen=True)
 class Anomaly:
     """kind: ``detour`` (leave the corridor by `offset_m`), ``long_stop`` (stand still), ``lock_open`` (lock
-    opened mid-route and left open), ``signal_gap`` (no live reports; the fixes come later as a blind-area
-    upload). It starts `at` (fraction of the route) and lasts `duration_s`."""
+    opened mid-route for `duration_s`, then resealed), ``signal_gap`` (no live reports; the fixes come later as
+    a blind-area upload). It starts `at` (fraction of the route) and lasts `duration_s`."""
 
     kind: str
     at: float = 0.5
@@ -149,9 +149,9 @@ class Truck:
         ``extras['blind'] = True``: the runner holds it back and uploads it (0x0704) when the gap ends."""
         plan = self.plan
         t, dist, seq = plan.start, 0.0, 0
-        lock = LockState.SEALED
         stopped_until: datetime | None = None
         done_stops: set[int] = set()
+        opened_at: dict[int, datetime] = {}
         end = plan.start + timedelta(hours=24)
         arrived_at: datetime | None = None
         while t < end:
@@ -166,6 +166,12 @@ class Truck:
             moving = stopped_until is None or t >= stopped_until
             if stopped_until is not None and t >= stopped_until:
                 stopped_until = None
+            lock = LockState.SEALED
+            for i, a in enumerate(plan.anomalies):
+                if a.kind == "lock_open" and a.at <= frac:
+                    since = opened_at.setdefault(i, t)
+                    if (t - since).total_seconds() < a.duration_s:
+                        lock = LockState.OPENED
             for a in active:
                 start_d = a.at * self.length_m
                 span_d = plan.speed_kmh / 3.6 * a.duration_s
@@ -174,8 +180,6 @@ class Truck:
                     lon, lat = _offset((lon, lat), heading, a.offset_m * max(0.0, ramp))
                 if a.kind == "signal_gap" and start_d <= dist <= start_d + span_d:
                     blind = True
-                if a.kind == "lock_open":
-                    lock = LockState.OPENED
             wobble = 0.85 + 0.3 * _jitter(f"{plan.device_id}:{int(dist // 5000)}")
             speed = plan.speed_kmh * wobble if moving and arrived_at is None else 0.0
             hours = (t - plan.start).total_seconds() / 3600

@@ -167,3 +167,33 @@ def test_transitions_are_checked() -> None:
         _transit().to(d.TransitState.CLOSED, START)
     with pytest.raises(d.IllegalTransition):
         d.check_alarm_transition(d.AlarmStatus.CLOSED, d.AlarmStatus.ACKNOWLEDGED)
+
+
+def test_leaving_an_authorised_zone_with_the_lock_still_open_raises_once() -> None:
+    r = ROUTES["yiwu-ningbo"]
+    lon, lat = r.vertices[len(r.vertices) // 3]
+    zone = d.Zone("查验场", ((lon - 0.5, lat - 0.5), (lon + 0.5, lat - 0.5), (lon + 0.5, lat + 0.5),
+                          (lon - 0.5, lat + 0.5)))
+    transit, alarms, _ = _run(_plan(Anomaly("lock_open", at=0.3, duration_s=24 * 3600)), _transit(zones=(zone,)))
+    tampers = [a for a in alarms if a.kind is d.AlarmKind.LOCK_TAMPER]
+    assert len(tampers) == 1 and tampers[0].evidence["in_authorised_zone"] is False
+    assert transit.state is d.TransitState.HELD
+
+
+def test_opened_resealed_and_opened_again_are_two_episodes() -> None:
+    _, alarms, _ = _run(_plan(Anomaly("lock_open", at=0.2, duration_s=600), Anomaly("lock_open", at=0.6)))
+    assert [a.kind for a in alarms].count(d.AlarmKind.LOCK_TAMPER) == 2
+
+
+def test_lock_opened_during_a_signal_gap_shows_in_the_blind_area_upload() -> None:
+    plan = _plan(Anomaly("signal_gap", at=0.5, duration_s=30 * 60, offset_m=0),
+                 Anomaly("lock_open", at=0.55, duration_s=300))
+    readings = list(Truck(plan).readings())
+    live = [r for r in readings if not r.extras.get("blind")]
+    blind = [r for r in readings if r.extras.get("blind")]
+    transit = _transit()
+    geometry, monitor = d.compile_geometry(transit), d.Monitor()
+    d.evaluate(transit, geometry, monitor, d.order_and_dedupe(live), d.Policy())
+    late = d.evaluate(transit, geometry, monitor, d.order_and_dedupe(blind), d.Policy()).alarms
+    tampers = [a for a in late if a.kind is d.AlarmKind.LOCK_TAMPER]
+    assert len(tampers) == 1 and tampers[0].evidence["blind_area"] is True

@@ -203,6 +203,7 @@ class Monitor:
     stop_at: list[float] | None = None
     stop_alarmed: bool = False
     lock_state: str = LockState.SEALED.value
+    lock_alarmed: bool = False
     lock_violations: list[dict[str, Any]] = field(default_factory=list)
     foreign_locks: list[str] = field(default_factory=list)
     battery_low: bool = False
@@ -280,9 +281,18 @@ def evaluate(transit: Transit, geometry: Geometry, monitor: Monitor, readings: S
             out.inside[r.key] = bool(in_corridor[i] or origin_hit[i] or dest_hit[i])
     state = transit
     late_outside: list[Reading] = []
+    late_lock_alarmed = False
 
     def alarm(kind: AlarmKind, severity: Severity, r: Reading, **evidence: Any) -> None:
         out.alarms.append(AlarmDraft(transit.id, r.device_id, kind, severity, r.device_time, evidence, r.lon, r.lat))
+
+    def lock_alarm(r: Reading, allowed_here: bool, **extra: Any) -> None:
+        assert r.lock_state is not None
+        state_value = r.lock_state.value
+        severity = Severity.CRITICAL if r.lock_state is LockState.TAMPERED else Severity.HIGH
+        monitor.lock_violations.append({**_point(r), "state": state_value, "in_authorised_zone": allowed_here})
+        alarm(AlarmKind.LOCK_TAMPER, severity, r, lock_id=transit.lock_id, state=state_value,
+              in_authorised_zone=allowed_here, position=_point(r), **extra)
 
     def move(target: TransitState, at: datetime, reasons: Sequence[str] = ()) -> None:
         nonlocal state
@@ -301,16 +311,18 @@ def evaluate(transit: Transit, geometry: Geometry, monitor: Monitor, readings: S
         if r.lock_id and r.lock_id != transit.lock_id and r.lock_id not in monitor.foreign_locks:
             monitor.foreign_locks.append(r.lock_id)
         if r.lock_state is not None and r.lock_id in (None, transit.lock_id):
-            new = r.lock_state.value
-            if new != monitor.lock_state or late:
-                if r.lock_state is LockState.TAMPERED or (r.lock_state is LockState.OPENED and not allowed_here):
-                    severity = Severity.CRITICAL if r.lock_state is LockState.TAMPERED else Severity.HIGH
-                    violation = {**_point(r), "state": new, "in_authorised_zone": allowed_here}
-                    monitor.lock_violations.append(violation)
-                    alarm(AlarmKind.LOCK_TAMPER, severity, r, lock_id=transit.lock_id, state=new,
-                          in_authorised_zone=allowed_here, position=_point(r))
-                if not late:
-                    monitor.lock_state = new
+            bad = r.lock_state is LockState.TAMPERED or (r.lock_state is LockState.OPENED and not allowed_here)
+            if late:  # a blind-area fix showing the lock open or broken during the gap: one alarm per batch
+                if bad and r.lock_state.value != monitor.lock_state and not late_lock_alarmed:
+                    late_lock_alarmed = True
+                    lock_alarm(r, allowed_here, blind_area=True)
+            else:
+                if r.lock_state.value != monitor.lock_state:
+                    monitor.lock_alarmed = False  # a new episode (opened, resealed, opened again …)
+                if bad and not monitor.lock_alarmed:  # includes leaving a zone with the lock still open
+                    monitor.lock_alarmed = True
+                    lock_alarm(r, allowed_here)
+                monitor.lock_state = r.lock_state.value
         if r.battery_pct is not None and not late:
             if r.battery_pct < policy.low_battery_pct and not monitor.battery_low:
                 monitor.battery_low = True

@@ -117,9 +117,24 @@ def trips_for_declaration(conn: Connection, who: Principal, declaration_no: str)
     return out
 
 
+def _cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas (CSV injection): a text cell starting with = + - @ gets a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, buf: io.StringIO) -> None:
+        self._writer = csv.writer(buf)
+
+    def writerow(self, row: list[Any]) -> None:
+        self._writer.writerow([_cell(v) for v in row])
+
+
 def evidence_csv(data: dict[str, Any]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = _SafeWriter(buf)
     t = data["transit"]
     writer.writerow(["# transit", t["id"], t["plate"], t["lock_id"], t["declaration_no"] or "", t["state"]])
     writer.writerow(["record", "time_utc", "device_id", "seq", "lat_wgs84", "lon_wgs84", "speed_kmh", "lock_state",
