@@ -160,6 +160,7 @@ def pipeline_run(runtime: Any, messages: list[tuple[str, bytes, Any]], prefix: s
     from smartcustoms.workers.transit_ingest import MqttIngest
 
     pipeline = Pipeline(runtime)
+    pipeline.warm()  # as `smartcustoms transit ingest` does at start-up
     worker = MqttIngest(pipeline.ingest, MQTT_URL, prefix=prefix, client_id=f"{prefix}-ingest",
                         max_batch=5000, max_delay_s=0.05, session_expiry_s=60)
     worker.connect()

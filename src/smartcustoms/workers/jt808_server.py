@@ -227,6 +227,7 @@ def pipeline_ingest(runtime: Any) -> tuple[Callable[[list[Reading]], Any], Calla
     from smartcustoms.capabilities.transit.ingest import Pipeline, register_device
 
     pipeline = Pipeline(runtime)
+    pipeline.warm()
 
     def register(phone: str, reg: m.Register, code: str) -> None:
         register_device(runtime, phone, "jt808", plate=reg.plate or None, terminal_id=reg.terminal_id or None,

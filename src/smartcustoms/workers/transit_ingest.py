@@ -177,6 +177,7 @@ def run_ingest(runtime: Any, stop: threading.Event, *, client_id: str = "smartcu
     if not runtime.settings.mqtt_url:
         raise SystemExit("SMARTCUSTOMS_MQTT_URL is not set")
     pipeline = Pipeline(runtime)
+    log.info("transit ingest: %d active transits loaded", pipeline.warm())
     worker = MqttIngest(pipeline.ingest, runtime.settings.mqtt_url, prefix=runtime.settings.mqtt_topic_prefix,
                         client_id=client_id, max_batch=max_batch, sweep=pipeline.sweep)
     worker.connect()

@@ -77,3 +77,9 @@ def test_readings_of_unknown_devices_are_kept_without_a_transit(runtime: Any) ->
             db.positions.c.transit_id.is_(None))).scalar_one() == 10
         rows = db.track(conn, ["13899999999"], START, START + timedelta(hours=1))
     assert [r["seq"] for r in rows] == list(range(10))
+
+
+def test_warm_loads_active_transits(runtime: Any) -> None:
+    plan = TruckPlan("13800000003", "EL00000003", "浙G12347", ROUTES["yiwu-yangshan"], START)
+    open_transit_as(runtime, Actor.system("test"), open_command(plan))
+    assert Pipeline(runtime).warm() == 1

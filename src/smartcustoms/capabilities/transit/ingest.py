@@ -76,6 +76,17 @@ class Pipeline:
             self._index_at = time.monotonic()
         return self._index
 
+    def warm(self) -> int:
+        """Load the active transits and compile their corridors before the first report arrives (a worker
+        start-up step: otherwise the first batches pay for it and alarm latency spikes)."""
+        with self.runtime.engine.connect() as conn:
+            self._index = db.active_index(conn)
+            self._index_at = time.monotonic()
+            for t in db.load_transits(conn, sorted(set(self._index.values()))):
+                self._static[t.id] = t
+                self.geometry(t)
+        return len(self._static)
+
     def refresh(self) -> None:
         self._index_at = float("-inf")
 
