@@ -12,12 +12,12 @@ from sqlalchemy import Connection, desc, select
 
 from smartcustoms.capabilities.transit import db
 from smartcustoms.capabilities.transit.domain import Monitor, compile_geometry
-from smartcustoms.capabilities.transit.services import READERS, _covers, _require, access_transit
+from smartcustoms.capabilities.transit.services import READERS, access_transit, covers, require_role
 from smartcustoms.platform.identity.model import Principal
 
 
 def _scoped(who: Principal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in rows if _covers(who, r["customs_code"])]
+    return [r for r in rows if covers(who, r["customs_code"])]
 
 
 def transit_summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -43,7 +43,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def list_transits(conn: Connection, who: Principal, *, state: str | None = None,
                   declaration_no: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
-    _require(who, READERS)
+    require_role(who, READERS)
     query = select(db.transits).order_by(desc(db.transits.c.opened_at)).limit(limit)
     if state:
         query = query.where(db.transits.c.state == state)
@@ -68,7 +68,7 @@ def alarm_view(row: dict[str, Any]) -> dict[str, Any]:
 
 def list_alarms(conn: Connection, who: Principal, *, status: str | None = None, transit_id: str | None = None,
                 limit: int = 200) -> list[dict[str, Any]]:
-    _require(who, READERS)
+    require_role(who, READERS)
     query = select(db.alarms).order_by(desc(db.alarms.c.raised_at)).limit(limit)
     if status == "active":
         query = query.where(db.alarms.c.status != "closed")
@@ -109,7 +109,7 @@ def replay(conn: Connection, who: Principal, transit_id: str) -> dict[str, Any]:
 
 def trips_for_declaration(conn: Connection, who: Principal, declaration_no: str) -> list[dict[str, Any]]:
     """Investigation: the trips linked to a declaration number (转关 linked by number; see ports.py)."""
-    _require(who, READERS)
+    require_role(who, READERS)
     out = []
     for t in list_transits(conn, who, declaration_no=declaration_no.strip()):
         trip = conn.execute(select(db.trips).where(db.trips.c.transit_id == t["id"])).mappings().first()

@@ -109,20 +109,20 @@ def check_open_transit(cmd: OpenTransit) -> datetime | None:
     return sealed_at.astimezone(UTC) if sealed_at else None
 
 
-def _covers(who: Principal, customs_code: str) -> bool:
+def covers(who: Principal, customs_code: str) -> bool:
     """An officer acts on transits supervised by a customs code in scope (their unit and the units below)."""
     return not who.is_enterprise and who.covers_customs(customs_code)
 
 
-def _require(who: Principal, roles: tuple[Role, ...]) -> None:
+def require_role(who: Principal, roles: tuple[Role, ...]) -> None:
     if who.is_enterprise or not who.has(*roles):
         raise PermissionDenied("error.forbidden")
 
 
 def do_open_transit(runtime: Runtime, who: Principal, cmd: OpenTransit) -> str:
-    _require(who, HANDLERS)
+    require_role(who, HANDLERS)
     check_open_transit(cmd)
-    if not _covers(who, cmd.customs_code):
+    if not covers(who, cmd.customs_code):
         collect([FieldError("customs_code", "transit.customs_code.out_of_scope")])
     return open_transit_as(runtime, actor_of(who), cmd)
 
@@ -152,23 +152,23 @@ def open_transit_as(runtime: Runtime, actor: Actor, cmd: OpenTransit) -> str:
 
 
 def access_transit(conn: Connection, who: Principal, transit_id: str) -> Transit:
-    _require(who, READERS)
+    require_role(who, READERS)
     row = conn.execute(select(db.transits).where(db.transits.c.id == transit_id)).first()
-    if row is None or not _covers(who, row.customs_code):
+    if row is None or not covers(who, row.customs_code):
         raise NotFound("transit.not_found")
     return db.transit_from_row(row)
 
 
 def access_alarm(conn: Connection, who: Principal, alarm_id: str) -> dict[str, Any]:
-    _require(who, READERS)
+    require_role(who, READERS)
     row = conn.execute(select(db.alarms).where(db.alarms.c.id == alarm_id)).mappings().first()
-    if row is None or not _covers(who, row["customs_code"]):
+    if row is None or not covers(who, row["customs_code"]):
         raise NotFound("transit.alarm.not_found")
     return dict(row)
 
 
 def _handle_alarm(runtime: Runtime, who: Principal, alarm_id: str, target: AlarmStatus, **values: Any) -> None:
-    _require(who, HANDLERS)
+    require_role(who, HANDLERS)
     with runtime.uow(actor_of(who)) as uow:
         before = access_alarm(uow.conn, who, alarm_id)
         check_alarm_transition(AlarmStatus(before["status"]), target)
@@ -203,7 +203,7 @@ def do_close_alarm(runtime: Runtime, who: Principal, cmd: CloseAlarm) -> None:
 
 
 def do_release_transit(runtime: Runtime, who: Principal, cmd: ReleaseTransit) -> None:
-    _require(who, CHIEFS)
+    require_role(who, CHIEFS)
     if not cmd.note.strip():
         collect([FieldError("note", "transit.note.required")])
     with runtime.uow(actor_of(who)) as uow:
