@@ -29,6 +29,10 @@ console = Console()
 for _cap in load_capabilities(INSTALLED):
     if _cap.cli is not None:
         app.add_typer(_cap.cli, name=_cap.name)
+if "transit" in INSTALLED:  # its commands build the runtime, so they live in workers/ (not in the capability)
+    from smartcustoms.workers.transit_cli import app as _transit_app
+
+    app.add_typer(_transit_app, name="transit")
 
 
 def upgrade_database(url: str) -> None:
