@@ -19,6 +19,7 @@ from smartcustoms.platform.settings import Settings
 log = logging.getLogger(__name__)
 
 INSTALLED: tuple[str, ...] = (
+    "classification",
 )
 """Installed capabilities, in dependency order. Each is `smartcustoms.capabilities.<name>.wiring.capability`."""
 
