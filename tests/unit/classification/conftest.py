@@ -1,17 +1,12 @@
-"""A small HS model trained once per test session on a subset (seconds), never the full one."""
-
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.unit.classification.support import small_model as _small_model
 
 
 @pytest.fixture(scope="session")
 def small_model() -> Any:
-    from smartcustoms.ml.hs_text.training import train
-
-    model, _card = train(SHARED, [("防水冲锋衣 男式 涤纶 风雨衣", "620140")], limit=2500)
-    return model
+    return _small_model()

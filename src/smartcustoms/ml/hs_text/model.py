@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
@@ -100,6 +101,40 @@ class _Level:
         return np.asarray((q @ self.weights_t).toarray()) + self.intercept
 
 
+class _Features:
+    """Character n-grams (both scripts, no segmentation) plus, optionally, weighted word uni/bigrams (English)."""
+
+    def __init__(self, ngram_range: tuple[int, int], min_df: int, max_features: int | None,
+                 word_weight: float) -> None:
+        self.char = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, min_df=min_df,
+                                    max_features=max_features, sublinear_tf=True, dtype=np.float32)
+        self.word_weight = word_weight
+        self.word = (TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True,
+                                     token_pattern=r"(?u)\b[a-z][a-z0-9]+\b", dtype=np.float32)
+                     if word_weight > 0 else None)
+
+    def fit_transform(self, texts: list[str]) -> sp.csr_matrix:
+        char = self.char.fit_transform(texts)
+        if self.word is None:
+            return char.tocsr()
+        return self._join(char, self.word.fit_transform(texts))
+
+    def transform(self, texts: list[str]) -> sp.csr_matrix:
+        char = self.char.transform(texts)
+        if self.word is None:
+            return char.tocsr()
+        return self._join(char, self.word.transform(texts))
+
+    def _join(self, char: sp.spmatrix, word: sp.spmatrix) -> sp.csr_matrix:
+        return normalize(sp.hstack([char, word * self.word_weight]).tocsr()).astype(np.float32)
+
+    def get_feature_names_out(self) -> np.ndarray:
+        names = self.char.get_feature_names_out()
+        if self.word is not None:
+            names = np.concatenate([names, self.word.get_feature_names_out()])
+        return names  # type: ignore[no-any-return]
+
+
 class HSTextClassifier(ClassifierMixin, BaseEstimator):
     """Top-k HS 2022 subheadings for a product text, Chinese, English or mixed.
 
@@ -108,7 +143,8 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, descriptions: dict[str, str] | None = None, ngram_range: tuple[int, int] = (1, 5),
                  min_df: int = 1, max_features: int | None = 300_000, C: float = 0.5, keep_weights: int = 2000,
-                 keep_chapter_weights: int = 30_000, calibration_split: float = 0.15, random_state: int = 0) -> None:
+                 keep_chapter_weights: int = 30_000, word_weight: float = 0.0, calibration_split: float = 0.15,
+                 random_state: int = 0) -> None:
         self.descriptions = descriptions
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -116,6 +152,7 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
         self.C = C
         self.keep_weights = keep_weights
         self.keep_chapter_weights = keep_chapter_weights
+        self.word_weight = word_weight
         self.calibration_split = calibration_split
         self.random_state = random_state
 
@@ -129,9 +166,8 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
         if any(len(c) not in (2, 4, 6) or not c.isdigit() for c in codes):
             raise ValueError("codes must have 2, 4 or 6 digits")
         weights = np.ones(len(texts)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=self.ngram_range, min_df=self.min_df,
-                                           max_features=self.max_features, sublinear_tf=True, dtype=np.float32)
-        matrix = self.vectorizer_.fit_transform(texts).tocsr()
+        self.vectorizer_ = _Features(self.ngram_range, self.min_df, self.max_features, self.word_weight)
+        matrix = self.vectorizer_.fit_transform(texts)
         self.temperatures_ = (1.0, 1.0, 1.0)
         if self.calibration_split > 0 and len(texts) >= 20:
             rng = np.random.default_rng(self.random_state)
@@ -253,7 +289,7 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
     # --- scoring ----------------------------------------------------------------------------------------------
     def _transform(self, X: Sequence[str]) -> tuple[list[str], sp.csr_matrix]:
         texts = [normalise(str(x) if x is not None else "")[:MAX_TEXT_CHARS] for x in X]
-        return texts, self.vectorizer_.transform(texts).tocsr()
+        return texts, self.vectorizer_.transform(texts)
 
     def _log_probs(self, q: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Joint log-probabilities of chapters, headings and subheadings (consistent marginals)."""
