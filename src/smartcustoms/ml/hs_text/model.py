@@ -92,6 +92,7 @@ class _Level:
         self.parent_index = parent_index
         self.weights_t = weights.T.tocsr().astype(np.float32)
         self.weights = weights.tocsr().astype(np.float32)
+        self.weights.sort_indices()
         self.intercept = intercept.astype(np.float32)
         change = np.flatnonzero(np.diff(parent_index)) + 1
         self.starts = np.concatenate([[0], change]).astype(np.intp)
@@ -99,6 +100,17 @@ class _Level:
 
     def scores(self, q: sp.csr_matrix) -> np.ndarray:
         return np.asarray((q @ self.weights_t).toarray()) + self.intercept
+
+    def gather(self, row: int, cols: np.ndarray) -> np.ndarray:
+        """Weights of class `row` at feature columns `cols` (sorted), zero where absent."""
+        lo, hi = self.weights.indptr[row], self.weights.indptr[row + 1]
+        idx, val = self.weights.indices[lo:hi], self.weights.data[lo:hi]
+        out = np.zeros(len(cols), dtype=np.float32)
+        if hi > lo:
+            pos = np.minimum(np.searchsorted(idx, cols), hi - lo - 1)
+            hit = idx[pos] == cols
+            out[hit] = val[pos[hit]]
+        return out
 
 
 class _Features:
@@ -142,7 +154,7 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
     predict / predict_proba over `classes_` (6-digit codes); `suggest` gives explained top-k predictions."""
 
     def __init__(self, descriptions: dict[str, str] | None = None, ngram_range: tuple[int, int] = (1, 5),
-                 min_df: int = 1, max_features: int | None = 300_000, C: float = 0.5, keep_weights: int = 2000,
+                 min_df: int = 1, max_features: int | None = 300_000, C: float = 1.0, keep_weights: int = 2000,
                  keep_chapter_weights: int = 30_000, word_weight: float = 0.0, calibration_split: float = 0.15,
                  random_state: int = 0) -> None:
         self.descriptions = descriptions
@@ -177,6 +189,10 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
         self.chapter_, self.heading_, self.subheading_ = self._fit_levels(matrix, codes, weights)
         self.classes_ = self.subheading_.classes
         self.train_matrix_ = matrix
+        heads = np.array([c[:4] if len(c) >= 4 else c for c in codes])
+        order = np.argsort(heads, kind="stable")
+        bounds = np.flatnonzero(heads[order][1:] != heads[order][:-1]) + 1
+        self.rows_by_heading_ = {str(heads[g[0]]): g for g in np.split(order, bounds) if len(g)}
         self.train_texts_ = texts
         self.train_codes_ = codes
         self.vague_ = self._fit_vague(matrix, vague_texts or [])
@@ -337,16 +353,14 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
             lp_ch, lp_h, lp_s = self._log_probs(q)
             vague = (self.vague_.predict_proba(q)[:, 1] if self.vague_ is not None
                      else np.zeros(len(texts)))
-            sims = (q @ self.train_matrix_.T).tocsr() if explain and neighbours > 0 else None
             for i, text in enumerate(texts):
                 cut = bool(truncated[start + i]) if truncated is not None else False
                 result.append(self._one(text, q[i], lp_ch[i], lp_h[i], lp_s[i], float(vague[i]), k, explain,
-                                        sims[i] if sims is not None else None, neighbours, cut))
+                                        neighbours if explain else 0, cut))
         return result
 
     def _one(self, text: str, q: sp.csr_matrix, lp_ch: np.ndarray, lp_h: np.ndarray, lp_s: np.ndarray,
-             vague: float, k: int, explain: bool, sims: sp.csr_matrix | None, n_neigh: int,
-             truncated: bool) -> Prediction:
+             vague: float, k: int, explain: bool, n_neigh: int, truncated: bool) -> Prediction:
         reasons = ["truncated"] if truncated else []
         info = facts(text)
         if not text:
@@ -358,8 +372,7 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
         desc = self.descriptions or {}
         ch, hd, sb = self.chapter_, self.heading_, self.subheading_
         p_ch, p_h = np.exp(lp_ch), np.exp(lp_h)
-        ch_pos = {c: j for j, c in enumerate(ch.classes)}
-        hd_pos = {c: j for j, c in enumerate(hd.classes)}
+        ch_pos, hd_pos = self._positions()
         suggestions = []
         for j in np.argsort(-lp_s)[:k]:
             code = str(sb.classes[j])
@@ -371,18 +384,7 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
                 code, float(np.exp(lp_s[j])), code[:2], float(p_ch[cj]) if cj is not None else 0.0, code[:4],
                 float(p_h[hj]) if hj is not None else 0.0, desc.get(code, ""), desc.get(code[:4], ""),
                 desc.get(code[:2], ""), evidence))
-        neighbours: tuple[Neighbour, ...] = ()
-        if sims is not None and sims.nnz:
-            top = np.argsort(-sims.data)[: n_neigh * 3]
-            seen: list[Neighbour] = []
-            for t in top:
-                row = int(sims.indices[t])
-                cand = Neighbour(self.train_texts_[row], str(self.train_codes_[row]), float(sims.data[t]))
-                if all(n.text != cand.text for n in seen):
-                    seen.append(cand)
-                if len(seen) >= n_neigh:
-                    break
-            neighbours = tuple(seen)
+        neighbours = self._neighbours(q, [s.code for s in suggestions], n_neigh) if n_neigh > 0 else ()
         if vague >= 0.5:
             reasons.append("vague")
         if suggestions and suggestions[0].confidence < LOW_CONFIDENCE:
@@ -392,22 +394,62 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
         needs = any(r in ("vague", "low_confidence") for r in reasons)
         return Prediction(text, tuple(suggestions), needs, tuple(reasons), vague, neighbours, chapters, headings)
 
-    def _evidence(self, q: sp.csr_matrix, cj: int, hj: int, sj: int, top: int = 6) -> tuple[tuple[str, float], ...]:
-        t_ch, t_h, t_s = self.temperatures_
-        w = (self.chapter_.weights[cj] / t_ch + self.heading_.weights[hj] / t_h
-             + self.subheading_.weights[sj] / t_s)
-        contrib = q.multiply(w).tocsr()
-        if contrib.nnz == 0:
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()  # type: ignore[misc]
+        return {k: v for k, v in state.items() if k not in ("_heading_rows_cache", "_positions_cache")}
+
+    def _neighbours(self, q: sp.csr_matrix, codes: list[str], n: int) -> tuple[Neighbour, ...]:
+        """The closest training examples filed under the suggested headings (what a broker can compare with)."""
+        cache: dict[str, sp.csr_matrix] = self.__dict__.setdefault("_heading_rows_cache", {})
+        dense = np.zeros(self.train_matrix_.shape[1], dtype=np.float32)
+        dense[q.indices] = q.data
+        parts, sims_parts = [], []
+        for head in dict.fromkeys(c[:4] for c in codes):
+            group = self.rows_by_heading_.get(head)
+            if group is None:
+                continue
+            if head not in cache:
+                cache[head] = self.train_matrix_[group]
+            parts.append(group)
+            sims_parts.append(np.asarray(cache[head] @ dense).ravel())
+        if not parts:
             return ()
-        order = np.argsort(-contrib.data)
-        out: list[tuple[str, float]] = []
-        for o in order:
-            if contrib.data[o] <= 0 or len(out) >= top:
+        rows, sims = np.concatenate(parts), np.concatenate(sims_parts)
+        out: list[Neighbour] = []
+        for j in np.argsort(-sims):
+            if sims[j] <= 0 or len(out) >= n:
                 break
-            gram = str(self.feature_names_[contrib.indices[o]]).strip()
+            row = int(rows[j])
+            cand = Neighbour(self.train_texts_[row], str(self.train_codes_[row]), float(sims[j]))
+            if all(o.text != cand.text for o in out):
+                out.append(cand)
+        return tuple(out)
+
+    def _positions(self) -> tuple[dict[str, int], dict[str, int]]:
+        cached = getattr(self, "_positions_cache", None)
+        if cached is None:
+            cached = ({str(c): j for j, c in enumerate(self.chapter_.classes)},
+                      {str(c): j for j, c in enumerate(self.heading_.classes)})
+            self._positions_cache = cached
+        return cached
+
+    def _evidence(self, q: sp.csr_matrix, cj: int, hj: int, sj: int, top: int = 6) -> tuple[tuple[str, float], ...]:
+        """The input's n-grams with the largest contribution to this code's score (all three levels)."""
+        t_ch, t_h, t_s = self.temperatures_
+        cols = q.indices
+        order_cols = np.argsort(cols)
+        cols, values = cols[order_cols], q.data[order_cols]
+        w = (self.chapter_.gather(cj, cols) / t_ch + self.heading_.gather(hj, cols) / t_h
+             + self.subheading_.gather(sj, cols) / t_s)
+        contrib = values * w
+        out: list[tuple[str, float]] = []
+        for o in np.argsort(-contrib):
+            if contrib[o] <= 0 or len(out) >= top:
+                break
+            gram = str(self.feature_names_[cols[o]]).strip()
             if len(gram) < 2 and not any("\u4e00" <= ch <= "\u9fff" for ch in gram):
                 continue
             if any(gram in g for g, _ in out):
                 continue
-            out.append((gram, round(float(contrib.data[o]), 4)))
+            out.append((gram, round(float(contrib[o]), 4)))
         return tuple(out)
