@@ -379,7 +379,7 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
             cj, hj = ch_pos.get(code[:2]), hd_pos.get(code[:4])
             evidence: tuple[tuple[str, float], ...] = ()
             if explain and cj is not None and hj is not None:
-                evidence = self._evidence(q, cj, hj, int(j))
+                evidence = self._evidence(q, cj, hj, int(j), text)
             suggestions.append(Suggestion(
                 code, float(np.exp(lp_s[j])), code[:2], float(p_ch[cj]) if cj is not None else 0.0, code[:4],
                 float(p_h[hj]) if hj is not None else 0.0, desc.get(code, ""), desc.get(code[:4], ""),
@@ -433,8 +433,11 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
             self._positions_cache = cached
         return cached
 
-    def _evidence(self, q: sp.csr_matrix, cj: int, hj: int, sj: int, top: int = 6) -> tuple[tuple[str, float], ...]:
-        """The input's n-grams with the largest contribution to this code's score (all three levels)."""
+    def _evidence(self, q: sp.csr_matrix, cj: int, hj: int, sj: int, text: str = "",
+                  top: int = 6) -> tuple[tuple[str, float], ...]:
+        """The input's words (Latin script) or n-grams (Chinese) with the largest contribution to this code's
+        score over all three levels; character n-grams of a word are summed into that word."""
+        words = text.split()
         t_ch, t_h, t_s = self.temperatures_
         cols = q.indices
         order_cols = np.argsort(cols)
@@ -442,13 +445,17 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
         w = (self.chapter_.gather(cj, cols) / t_ch + self.heading_.gather(hj, cols) / t_h
              + self.subheading_.gather(sj, cols) / t_s)
         contrib = values * w
-        grams: list[tuple[str, float]] = []
-        for o in np.argsort(-contrib)[: top * 4]:
+        summed: dict[str, float] = {}
+        for o in np.argsort(-contrib)[: top * 6]:
             if contrib[o] <= 0:
                 break
-            gram = str(self.feature_names_[cols[o]]).strip()
-            if len(gram) >= 2 or any("\u4e00" <= ch <= "\u9fff" for ch in gram):
-                grams.append((gram, round(float(contrib[o]), 4)))
+            gram = str(self.feature_names_[cols[o]]).strip()  # ' 手机', '手机 ' and '手机' are one piece
+            cjk = any("\u4e00" <= ch <= "\u9fff" for ch in gram)
+            if not cjk:
+                gram = next((w.strip(".,;:|()[]") for w in words if gram in w), gram)
+            if len(gram) >= 2 or cjk:
+                summed[gram] = summed.get(gram, 0.0) + float(contrib[o])
+        grams = sorted(((g, round(w, 4)) for g, w in summed.items()), key=lambda gw: -gw[1])
         # keep the longest readable pieces: drop an n-gram contained in another one that also decided
         out = [(g, w) for g, w in grams if not any(g != h and g in h for h, _ in grams)]
         return tuple(out[:top])
