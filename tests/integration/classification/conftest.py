@@ -16,5 +16,5 @@ def small_model() -> Any:
 def installed(runtime: Any, small_model: Any) -> Any:
     from smartcustoms.capabilities.classification.services import install_model
 
-    install_model(runtime, small_model, {"metrics": {}})
+    install_model(runtime, small_model, {"metrics": {}}, persist=False)
     return small_model

@@ -41,8 +41,11 @@ class ModelStore:
         return dict(json.loads((self.root / version / "card.json").read_text(encoding="utf-8")))
 
     def current(self) -> Artefact | None:
-        version = self.current_version()
-        return Artefact(version, self.root / version, self.card(version)) if version else None
+        pointer = self.root / "CURRENT"
+        version = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
+        if not version or not (self.root / version / "card.json").is_file():
+            return None
+        return Artefact(version, self.root / version, self.card(version))
 
     def new_version(self, now: datetime) -> str:
         base = "hs-" + now.strftime("%Y%m%dT%H%M%SZ")
@@ -72,16 +75,26 @@ class ModelStore:
                 _CACHE.pop(self.root, None)
 
     def load(self) -> tuple[str, HSTextClassifier] | None:
-        version = self.current_version()
-        if version is None:
+        pointer = self.root / "CURRENT"
+        if not pointer.is_file():
             return None
+        version = pointer.read_text(encoding="utf-8").strip()
         with _LOCK:
             cached = _CACHE.get(self.root)
             if cached is not None and cached[0] == version:
                 return cached
+            if not (self.root / version / "model.joblib").is_file():
+                return None
             model = joblib.load(self.root / version / "model.joblib")
             _CACHE[self.root] = (version, model)
             return version, model
+
+    def install(self, version: str, model: HSTextClassifier, card: dict[str, Any]) -> None:
+        """Make an in-memory model current without writing it (tests): only the card and the pointer."""
+        path = self.root / version
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "card.json").write_text(json.dumps({**card, "version": version}, default=str), encoding="utf-8")
+        self.promote(version, model)
 
 
 def card_markdown(card: dict[str, Any]) -> str:

@@ -157,10 +157,14 @@ def train_and_maybe_promote(runtime: Any, *, limit: int | None = None, force: bo
     return artefact, promote, model
 
 
-def install_model(runtime: Any, model: HSTextClassifier, card: dict[str, Any] | None = None) -> Artefact:
-    """Save an already fitted model as the current artefact (tests, imports)."""
+def install_model(runtime: Any, model: HSTextClassifier, card: dict[str, Any] | None = None, *,
+                  persist: bool = True) -> str:
+    """Make an already fitted model current (imports; tests use persist=False to skip writing it)."""
     store = ModelStore(runtime.settings.data_dir)
-    artefact = store.save(store.new_version(runtime.clock.now()), model, card or {})
-    store.promote(artefact.version, model)
-    return artefact
-
+    version = store.new_version(runtime.clock.now())
+    if persist:
+        store.save(version, model, card or {})
+        store.promote(version, model)
+    else:
+        store.install(version, model, card or {})
+    return version
