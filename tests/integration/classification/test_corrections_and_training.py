@@ -69,8 +69,10 @@ def test_corrections_are_used_by_the_next_training_and_a_worse_model_is_kept_asi
     assert model.predict(["量子纠缠演示仪 教学用"])[0] == "902300"
     assert not promoted and any("WORSE" in m for m in messages)
     store = ModelStore(runtime.settings.data_dir)
-    assert store.current_version() is None or store.load()[0] == current  # type: ignore[index]
-    assert (new.path / "card.md").read_text().startswith("# HS text classifier") and (new.path / "model.joblib").is_file()
+    loaded_now = store.load()
+    assert loaded_now is not None and loaded_now[0] == current
+    assert (new.path / "card.md").read_text().startswith("# HS text classifier")
+    assert (new.path / "model.joblib").is_file()
     assert {"hscodecomp_all", "hscodecomp_848590", "zh_check"} <= set(new.card["metrics"])
     # forced (or better) models become current and are loaded from disk by a fresh store
     store.promote(new.version)
