@@ -35,6 +35,15 @@ def test_estimator_contract() -> None:
         HSTextClassifier().fit(["x"], ["123"])
 
 
+def test_neighbour_mixture_keeps_one_consistent_distribution() -> None:
+    model = HSTextClassifier(calibration_split=0.0, knn_weight=0.5, knn_k=5).fit(TINY_X, TINY_Y)
+    proba = model.predict_proba(["laptop", "手机 华为", "葡萄酒"])
+    assert np.allclose(proba.sum(axis=1), 1.0, atol=1e-4)
+    assert list(model.predict(["notebook computer", "冻牛肉"])) == ["847130", "020230"]
+    top = model.suggest(["mobile phone"], k=2)[0].suggestions[0]
+    assert top.code == "851713" and top.confidence <= top.heading_confidence + 1e-6 <= top.chapter_confidence + 2e-6
+
+
 @pytest.mark.parametrize(("text", "chapter"), [
     ("laptop computer", "84"), ("笔记本电脑 联想 14英寸", "84"), ("smartphone mobile phone", "85"), ("手机 华为", "85"),
     ("液晶显示器 27英寸", "85"), ("一次性注射器", "90"), ("frozen boneless beef", "02")])
