@@ -109,5 +109,10 @@ def card_markdown(card: dict[str, Any]) -> str:
         lines.append(f"| {name} | {int(m.get('n', 0))} | " + " | ".join(
             f"{100 * m.get(f'{lvl}_top{k}', 0):.1f}" for lvl in ("chapter", "heading", "subheading") for k in (1, 3))
             + " |")
+    lines += ["", "Calibration of the top-1 subheading confidence (ECE: expected calibration error, 10 bins):", ""]
+    for name, m in card.get("metrics", {}).items():
+        if "top1_ece" in m:
+            lines.append(f"- {name}: ECE {m['top1_ece']:.3f}, mean confidence {100 * m['top1_mean_confidence']:.1f} %, "
+                         f"accuracy {100 * m['top1_accuracy']:.1f} %")
     lines += ["", "## Parameters", "", "```", json.dumps(card.get("params", {}), indent=1), "```", ""]
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from smartcustoms.capabilities.classification.domain import (
 from smartcustoms.capabilities.classification.events import ClassificationDecided, ModelPromoted
 from smartcustoms.kernel.errors import FieldError, PermissionDenied, collect
 from smartcustoms.ml.hs_text.data import load_hscodecomp
-from smartcustoms.ml.hs_text.evaluation import ZH_CHECK, topk_accuracy
+from smartcustoms.ml.hs_text.evaluation import ZH_CHECK, calibration, topk_accuracy
 from smartcustoms.ml.hs_text.model import HSTextClassifier
 from smartcustoms.ml.hs_text.text import compose
 from smartcustoms.ml.hs_text.training import train
@@ -106,7 +106,16 @@ def evaluation_sets(shared_dir: Path) -> dict[str, tuple[list[str], list[str]]]:
 
 
 def evaluate(model: Any, sets: dict[str, tuple[list[str], list[str]]]) -> dict[str, dict[str, float]]:
-    return {name: topk_accuracy(gold, model.rank(texts, 3)) for name, (texts, gold) in sets.items()}
+    """Top-k accuracies per level and, for our classifier, the calibration of its top-1 confidence."""
+    out = {name: topk_accuracy(gold, model.rank(texts, 3)) for name, (texts, gold) in sets.items()}
+    if isinstance(model, HSTextClassifier):
+        for name, (texts, gold) in sets.items():
+            preds = model.suggest(texts, 1, explain=False)
+            top = [(p.suggestions[0].code, p.suggestions[0].confidence) if p.suggestions else ("", 0.0)
+                   for p in preds]
+            cal = calibration(gold, [c for c, _ in top], [p for _, p in top])
+            out[name].update({f"top1_{k}": v for k, v in cal.items()})
+    return out
 
 
 def not_worse(new: dict[str, dict[str, float]], old: dict[str, dict[str, float]]) -> tuple[bool, list[str]]:

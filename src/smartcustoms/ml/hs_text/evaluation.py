@@ -57,6 +57,20 @@ def topk_accuracy(gold: Sequence[str], ranked: Sequence[tuple[Sequence[str], Seq
     return out
 
 
+def calibration(gold: Sequence[str], codes: Sequence[str], confidences: Sequence[float],
+                bins: int = 10) -> dict[str, float]:
+    """Expected calibration error of the top-1 subheading confidence (10 equal-width bins), with the mean
+    confidence next to the accuracy: a calibrated model has ECE near 0 and mean confidence ≈ accuracy."""
+    conf = np.asarray(confidences, dtype=float)
+    hit = np.array([g[:6] == c for g, c in zip(gold, codes, strict=True)], dtype=float)
+    if len(conf) == 0:
+        return {"ece": 0.0, "mean_confidence": 0.0, "accuracy": 0.0}
+    which = np.minimum((conf * bins).astype(int), bins - 1)
+    ece = sum(abs(conf[which == b].mean() - hit[which == b].mean()) * (which == b).mean()
+              for b in range(bins) if (which == b).any())
+    return {"ece": float(ece), "mean_confidence": float(conf.mean()), "accuracy": float(hit.mean())}
+
+
 def ranks_from_codes(codes: Sequence[str], k: int = 3) -> tuple[list[str], list[str], list[str]]:
     """Distinct chapter / heading / subheading lists from one ranked list of 6-digit codes."""
     levels: tuple[list[str], list[str], list[str]] = ([], [], [])

@@ -23,6 +23,8 @@ from sklearn.utils.validation import check_is_fitted
 from smartcustoms.ml.hs_text.text import MAX_TEXT_CHARS, facts, normalise
 
 LOW_CONFIDENCE = 0.25
+VAGUE = 0.6
+"""Vague-text detector probability from which the 'needs more detail' flag is raised."""
 """Below this top-1 confidence a suggestion comes with the 'needs more detail' flag."""
 
 
@@ -172,7 +174,10 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
 
     # --- training ---------------------------------------------------------------------------------------------
     def fit(self, X: Sequence[str], y: Sequence[str], sample_weight: Sequence[float] | None = None,
-            vague_texts: Sequence[str] | None = None) -> HSTextClassifier:
+            vague_texts: Sequence[str] | None = None,
+            calibration_candidates: Sequence[bool] | None = None) -> HSTextClassifier:
+        """`calibration_candidates` marks the examples that look like real queries (product terms, parcel
+        descriptions); the held-out split that fits the temperatures is drawn from those only."""
         texts = [normalise(str(x))[:MAX_TEXT_CHARS] for x in X]
         codes = np.array([str(c) for c in y])
         if len(texts) != len(codes) or not texts:
@@ -186,6 +191,8 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
         if self.calibration_split > 0 and len(texts) >= 20:
             rng = np.random.default_rng(self.random_state)
             held = rng.random(len(texts)) < self.calibration_split
+            if calibration_candidates is not None:
+                held &= np.asarray(calibration_candidates, dtype=bool)
             levels = self._fit_levels(matrix[~held], codes[~held], weights[~held])
             self.temperatures_ = self._fit_temperatures(levels, matrix[held], codes[held])
         self.chapter_, self.heading_, self.subheading_ = self._fit_levels(matrix, codes, weights)
@@ -449,7 +456,7 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
                 float(p_h[hj]) if hj is not None else 0.0, desc.get(code, ""), desc.get(code[:4], ""),
                 desc.get(code[:2], ""), evidence))
         neighbours = self._neighbours(q, [s.code for s in suggestions], n_neigh) if n_neigh > 0 else ()
-        if vague >= 0.5:
+        if vague >= VAGUE:
             reasons.append("vague")
         if suggestions and suggestions[0].confidence < LOW_CONFIDENCE:
             reasons.append("low_confidence")

@@ -11,6 +11,10 @@ from smartcustoms.ml.hs_text.data import training_corpus, vague_terms
 from smartcustoms.ml.hs_text.model import HSTextClassifier
 
 
+CALIBRATION_SOURCES = ("hmrc_search", "hmrc_extra")
+"""Temperatures are fitted on held-out real product terms and parcel descriptions, not on nomenclature rows."""
+
+
 def train(shared_dir: Path, corrections: Iterable[tuple[str, str]] = (), *, limit: int | None = None,
           random_state: int = 0, **params: Any) -> tuple[HSTextClassifier, dict[str, Any]]:
     """Fit on the nomenclature, HMRC references, seed, synthetic and correction examples. `limit` keeps a
@@ -30,7 +34,7 @@ def train(shared_dir: Path, corrections: Iterable[tuple[str, str]] = (), *, limi
         vague = vague[:: max(1, len(vague) // 300)]
     model = HSTextClassifier(descriptions=dict(nom.descriptions), random_state=random_state, **params)
     model.fit([e.text for e in examples], [e.code for e in examples], [e.weight for e in examples],
-              vague_texts=vague)
+              vague_texts=vague, calibration_candidates=[e.source in CALIBRATION_SOURCES for e in examples])
     card = {
         "data_sources": counts,
         "n_examples": len(examples),
@@ -39,6 +43,8 @@ def train(shared_dir: Path, corrections: Iterable[tuple[str, str]] = (), *, limi
         "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.get_params().items()
                    if k != "descriptions"},
         "temperatures": list(model.temperatures_),
+        "calibration": f"temperature per level, fitted on a held-out {model.calibration_split:.0%} of "
+                       f"{'/'.join(CALIBRATION_SOURCES)} examples",
         "training_seconds": round(time.perf_counter() - started, 1),
     }
     return model, card
