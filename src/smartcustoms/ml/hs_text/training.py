@@ -10,7 +10,6 @@ from typing import Any
 from smartcustoms.ml.hs_text.data import training_corpus, vague_terms
 from smartcustoms.ml.hs_text.model import HSTextClassifier
 
-
 CALIBRATION_SOURCES = ("hmrc_search", "hmrc_extra")
 """Temperatures are fitted on held-out real product terms and parcel descriptions, not on nomenclature rows."""
 
