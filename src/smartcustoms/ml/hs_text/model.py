@@ -316,10 +316,10 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
 
     def _knn_mix(self, q: sp.csr_matrix, lp_ch: np.ndarray, lp_h: np.ndarray,
                  lp_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Mix the model's subheading distribution with a neighbour vote (off by default: measured on HSCodeComp
-        ch. 84/85/90 at knn_weight=0.4 it adds ~3 points of chapter/heading top-1 but costs ~4x latency). A neighbour labelled with a heading
-        (or chapter) spreads its vote over that heading's subheadings as the model does, so the mixture is
-        one distribution over subheadings and the heading and chapter marginals stay consistent."""
+        """Mix the model's subheading distribution with a neighbour vote. Off by default: measured on HSCodeComp
+        ch. 84/85/90 at knn_weight=0.4 it adds ~3 points of chapter/heading top-1 but costs ~4x latency.
+        A neighbour labelled with a heading (or chapter) spreads its vote over that heading's subheadings as the
+        model does, so the mixture is one distribution over subheadings with consistent marginals."""
         alpha = float(self.knn_weight)
         ch, hd, sb = self.chapter_, self.heading_, self.subheading_
         sims = (q @ self.knn_t_).tocsr()
