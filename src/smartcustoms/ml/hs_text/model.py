@@ -383,7 +383,7 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
         lp_ch = _group_log_softmax(ch.scores(q) / t_ch, ch.starts, ch.sizes)
         lp_h = lp_ch[:, hd.parent_index] + _group_log_softmax(hd.scores(q) / t_h, hd.starts, hd.sizes)
         lp_s = lp_h[:, sb.parent_index] + _group_log_softmax(sb.scores(q) / t_s, sb.starts, sb.sizes)
-        if self.knn_weight > 0 and hasattr(self, "knn_t_"):
+        if getattr(self, "knn_weight", 0.0) > 0 and hasattr(self, "knn_t_"):  # older artefacts lack it
             return self._knn_mix(q, lp_ch, lp_h, lp_s)
         return lp_ch, lp_h, lp_s
 
