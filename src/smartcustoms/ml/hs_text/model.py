@@ -158,7 +158,8 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, descriptions: dict[str, str] | None = None, ngram_range: tuple[int, int] = (1, 5),
                  min_df: int = 1, max_features: int | None = 300_000, C: float = 1.0, keep_weights: int = 2000,
                  keep_chapter_weights: int = 30_000, word_weight: float = 0.0, knn_weight: float = 0.0,
-                 knn_k: int = 30, calibration_split: float = 0.15, random_state: int = 0) -> None:
+                 knn_k: int = 30, local_max_df: float = 0.05, calibration_split: float = 0.15,
+                 random_state: int = 0) -> None:
         self.descriptions = descriptions
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -169,6 +170,7 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
         self.word_weight = word_weight
         self.knn_weight = knn_weight
         self.knn_k = knn_k
+        self.local_max_df = local_max_df
         self.calibration_split = calibration_split
         self.random_state = random_state
 
@@ -212,6 +214,10 @@ class HSTextClassifier(ClassifierMixin, BaseEstimator):
     def _fit_levels(self, matrix: sp.csr_matrix, codes: np.ndarray, weights: np.ndarray) -> tuple[_Level, ...]:
         chapters = np.array([c[:2] for c in codes])
         chapter = self._fit_flat(matrix, chapters, weights, self.keep_chapter_weights)
+        if self.local_max_df < 1.0:  # heading/subheading models skip the commonest n-grams: faster, as accurate
+            df = np.bincount(matrix.indices, minlength=matrix.shape[1]) / max(1, matrix.shape[0])
+            matrix = (matrix @ sp.diags((df <= self.local_max_df).astype(np.float32))).tocsr()
+            matrix.eliminate_zeros()
         lens = np.array([len(c) for c in codes])
         head_rows = np.flatnonzero(lens >= 4)
         heading = self._fit_local(matrix[head_rows], np.array([c[:4] for c in codes[head_rows]]),
