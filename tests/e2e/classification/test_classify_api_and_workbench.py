@@ -91,9 +91,23 @@ def test_workbench_page_suggest_confirm_and_lookup(client: Any, make_user: Any, 
     assert 'data-testid="needs-detail"' in vague.text
 
 
-def test_enterprise_users_see_suggestions_but_no_decision_forms(client: Any, make_user: Any,
+def test_anonymous_visitors_are_sent_to_login_on_every_page(client: Any) -> None:
+    for method, path in (("get", "/classification"), ("post", "/classification/suggest"),
+                         ("post", "/classification/decide"), ("get", "/classification/lookup?q=8471")):
+        res = getattr(client, method)(path, follow_redirects=False)
+        assert res.status_code == 303 and res.headers["location"].startswith("/login"), path
+
+
+def test_enterprise_users_see_suggestions_but_no_decision_forms(client: Any, make_user: Any, runtime: Any,
                                                                 installed: Any) -> None:
+    from smartcustoms.capabilities.classification import services
+    from smartcustoms.capabilities.classification.commands import RecordDecision
+    from smartcustoms.platform.identity.model import Principal, Role
+
+    officer = Principal("u1", "officer.wang", "王", frozenset({Role.INSPECTOR}), org_unit="3104")
+    services.do_record_decision(runtime, officer, RecordDecision("某企业的秘密新品", "X1", "851713"))
     token = _login(client, make_user("enterprise_user", enterprise_id="E1"))
+    assert "某企业的秘密新品" not in client.get("/classification").text
     frag = client.post("/classification/suggest", data={"name": "手机", "csrf_token": token},
                        headers={"HX-Request": "true"})
     assert frag.status_code == 200 and 'data-code="851713"' in frag.text and "confirmed_code" not in frag.text

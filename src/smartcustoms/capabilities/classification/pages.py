@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.capabilities.classification import queries, services
 from smartcustoms.capabilities.classification.commands import GoodsText, RecordDecision
-from smartcustoms.capabilities.classification.domain import MAX_TEXT
+from smartcustoms.capabilities.classification.domain import MAX_TEXT, Correction
 from smartcustoms.kernel.errors import ValidationFailed
 from smartcustoms.platform.http import get_runtime, page_principal, render
 from smartcustoms.platform.identity.model import Principal
@@ -22,11 +22,16 @@ def _can_decide(who: Principal) -> bool:
     return who.has(*services.DECIDERS)
 
 
+def _recent(runtime: Runtime, who: Principal) -> list[Correction]:
+    """Officers' recent decisions: customs staff only (the goods texts may come from any enterprise)."""
+    return queries.recent_decisions(runtime, 20) if who.is_customs else []
+
+
 @router.get("/classification", response_class=HTMLResponse)
 def workbench(request: Request, runtime: Runtime = Depends(get_runtime),
               who: Principal = Depends(page_principal)) -> HTMLResponse:
     return render(request, "classification/workbench.html", can_decide=_can_decide(who),
-                  recent=queries.recent_decisions(runtime, 20))
+                  recent=_recent(runtime, who))
 
 
 @router.post("/classification/suggest", response_class=HTMLResponse)
@@ -45,7 +50,7 @@ async def suggest_fragment(request: Request, name: str = Form(""), spec: str = F
     if not request.headers.get("hx-request"):
         template = "classification/workbench.html"
     return render(request, template, result=result, form=item, errors=errors, can_decide=_can_decide(who),
-                  recent=queries.recent_decisions(runtime, 20))
+                  recent=_recent(runtime, who))
 
 
 @router.post("/classification/decide", response_class=HTMLResponse)
