@@ -150,8 +150,9 @@ def train_and_maybe_promote(runtime: Any, *, limit: int | None = None, force: bo
     artefact = store.save(store.new_version(runtime.clock.now()), model, card)
     current = store.current()
     promote, lines = True, list[str]()
-    if current is not None and not force:
-        promote, lines = not_worse(card["metrics"], current.card.get("metrics", {}))
+    if current is not None:
+        better_or_equal, lines = not_worse(card["metrics"], current.card.get("metrics", {}))
+        promote = better_or_equal or force
     for line in lines:
         say(line)
     if promote:
@@ -162,7 +163,8 @@ def train_and_maybe_promote(runtime: Any, *, limit: int | None = None, force: bo
                        after={"version": artefact.version, "metrics": card["metrics"]})
             uow.emit(ModelPromoted(artefact.version))
             uow.commit()
-    say(f"model {artefact.version}: {'now current' if promote else 'kept aside (worse than current)'}")
+    say(f"model {artefact.version}: {'now current' if promote else 'kept aside (worse than current)'}"
+        + (" (forced)" if force and promote and lines and any("WORSE" in line for line in lines) else ""))
     return artefact, promote, model
 
 
