@@ -8,7 +8,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8000
 RATE    ?= 0.5
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean evaluate-hs
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,11 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+## make evaluate-hs: install the optional [embeddings] extra and print the HS classification comparison
+evaluate-hs: install
+	$(BIN)/pip install -q -e '.[dev,embeddings]'
+	$(BIN)/smartcustoms classification evaluate
 
 bench: install
 	$(BIN)/python -m bench

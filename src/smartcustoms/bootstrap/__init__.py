@@ -24,6 +24,7 @@ INSTALLED: tuple[str, ...] = (
     "declarations",
     "risk",
     "transit",
+    "classification",
 )
 """Installed capabilities, in dependency order. Each is `smartcustoms.capabilities.<name>.wiring.capability`."""
 

@@ -26,6 +26,13 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(worker_app, name="worker")
 console = Console()
 
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """SmartCustoms 智慧海关 — command line"""
+    # capability sub-commands may not import the composition root: they get the runtime factory here
+    ctx.obj = {"build_runtime": build_runtime}
+
 for _cap in load_capabilities(INSTALLED):
     if _cap.cli is not None:
         app.add_typer(_cap.cli, name=_cap.name)

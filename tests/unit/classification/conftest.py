@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.unit.classification.support import small_model as _small_model
+
+
+@pytest.fixture(scope="session")
+def small_model() -> Any:
+    return _small_model()
