@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import IN_CI, SHARED
 
 CHROMIUM = Path("/usr/bin/chromium")
+SKIPPED_DEMOS = {"classification"}
+"""Its demo trains the full HS model (about a minute); the classification tests train small ones instead."""
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -45,7 +47,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     reference.do_load(runtime, reference.hs_dir_of(settings.shared_dir))
     load_demo_officers(runtime)
     for cap in runtime.capabilities:
-        if cap.demo is not None:
+        if cap.demo is not None and cap.name not in SKIPPED_DEMOS:
             cap.demo(runtime)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning"))
