@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from smartcustoms.capabilities.declarations import api, pages
+from smartcustoms.capabilities.declarations import api, entry, pages
 from smartcustoms.capabilities.declarations.directory import QueriesDirectory
 from smartcustoms.capabilities.declarations.messages import MESSAGES
 from smartcustoms.capabilities.declarations.ports import DIRECTORY, LIFECYCLE, SCREENER
@@ -28,7 +28,7 @@ capability = Capability(
     depends_on=("reference", "enterprise"),
     messages=MESSAGES,
     api_routers=[api.router],
-    page_routers=[pages.router],
+    page_routers=[entry.router, pages.router],  # entry first: /declarations/new before /declarations/{id}
     templates=Path(__file__).resolve().parent / "templates",
     provides=_provides,
     nav=[("/declarations", "报关单", "Declarations")],
