@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+import smartcustoms.capabilities.reference.queries as reference
 from smartcustoms.capabilities.declarations import services
 from smartcustoms.capabilities.declarations.api import DeclarationIn, _pydantic_errors, field_errors
 from smartcustoms.capabilities.declarations.ports import DIRECTORY
-from smartcustoms.capabilities.reference import queries as reference
 from smartcustoms.kernel.codes import make_declaration_number
 from smartcustoms.kernel.errors import Conflict, FieldError, ValidationFailed
 from smartcustoms.platform.http import get_runtime, locale, page_principal, render, require
