@@ -58,6 +58,8 @@ class Relay:
     def relay_once(self) -> int:
         """Deliver one batch of due messages; return how many were published."""
         now = self.clock.now()
+        if not is_postgres(self.engine):
+            return self._relay_unlocked(now)
         published = 0
         with self.engine.begin() as conn:
             query = (select(outbox).where(outbox.c.published_at.is_(None), outbox.c.next_attempt_at <= now)
@@ -81,6 +83,33 @@ class Relay:
                 conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(
                     published_at=now, attempts=row["attempts"] + 1, last_error=None))
                 published += 1
+        return published
+
+    def _relay_unlocked(self, now: datetime) -> int:
+        """SQLite: a write transaction holds the one database lock, so a sink that writes (an in-process event
+        handler creating a task) would wait for the relay forever. Read the batch, deliver each message outside
+        any transaction, then mark it in its own short transaction. Sinks are idempotent on event_id, so the
+        rare double delivery (two relays on one SQLite file) is harmless."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(outbox).where(outbox.c.published_at.is_(None), outbox.c.next_attempt_at <= now)
+                                .order_by(outbox.c.id).limit(self.batch)).mappings().all()
+        published = 0
+        for row in rows:
+            message = Message(row["event_id"], row["topic"], row["payload"])
+            try:
+                for sink in self.sinks:
+                    sink(message)
+            except Exception as exc:
+                attempts = row["attempts"] + 1
+                delay = min(300.0, 0.5 * 2 ** min(attempts, 10))
+                log.warning("outbox delivery failed for %s (%s): %s", row["event_id"], row["topic"], exc)
+                values: dict[str, Any] = {"attempts": attempts, "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+                                          "next_attempt_at": now + timedelta(seconds=delay)}
+            else:
+                values = {"published_at": now, "attempts": row["attempts"] + 1, "last_error": None}
+                published += 1
+            with self.engine.begin() as conn:
+                conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
         return published
 
     def drain(self, max_rounds: int = 100) -> int:
