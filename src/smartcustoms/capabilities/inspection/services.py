@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 SYSTEM = Actor.system("inspection")
 T = db.tasks
 NO_DRAW = "no verifiable draw available"
+PAST_INSPECTION = frozenset({"inspected", "released", "held", "closed"})
 
 
 # --- access ----------------------------------------------------------------------------------------------------
@@ -149,6 +150,8 @@ def do_order(runtime: Runtime, actor: Actor, cmd: OrderInspection, *, kind: str 
         decl = get_declaration(uow.conn, cmd.declaration_id)
         if decl is None:
             raise NotFound("inspection.declaration_not_found")
+        if kind == "inspection" and decl.status in PAST_INSPECTION:
+            return ""  # an order delivered late (the declaration was inspected meanwhile): no task
         officer: str | None
         if cmd.officer_id:
             officer, assignment = cmd.officer_id, {"method": "risk.dispatch", "batch_id": cmd.batch_id}

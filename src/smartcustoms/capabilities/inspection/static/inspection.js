@@ -198,17 +198,25 @@
   ctx.lineWidth = 2.5; ctx.lineCap = "round"; ctx.strokeStyle = "#112";
   var drawing = false;
   function pos(e) {
+    var t = e.touches && e.touches.length ? e.touches[0] : e;
     var r = canvas.getBoundingClientRect();
-    return { x: (e.clientX - r.left) * canvas.width / r.width, y: (e.clientY - r.top) * canvas.height / r.height };
+    return { x: (t.clientX - r.left) * canvas.width / r.width, y: (t.clientY - r.top) * canvas.height / r.height };
   }
-  canvas.addEventListener("pointerdown", function (e) {
-    drawing = true; var p = pos(e); ctx.beginPath(); ctx.moveTo(p.x, p.y); e.preventDefault();
-  });
-  canvas.addEventListener("pointermove", function (e) {
+  function down(e) {
+    if (drawing) { return; }
+    drawing = true; var p = pos(e); ctx.beginPath(); ctx.moveTo(p.x, p.y);
+    if (e.cancelable) { e.preventDefault(); }
+  }
+  function move(e) {
     if (!drawing) { return; }
     var p = pos(e); ctx.lineTo(p.x, p.y); ctx.stroke(); state.signed = true;
-  });
-  window.addEventListener("pointerup", function () { if (drawing) { drawing = false; saveDraft(); } });
+    if (e.cancelable) { e.preventDefault(); }
+  }
+  function up() { if (drawing) { drawing = false; saveDraft(); } }
+  // Pointer events where supported; mouse and touch events as well (emulated phones send those), one stroke each.
+  ["pointerdown", "mousedown", "touchstart"].forEach(function (n) { canvas.addEventListener(n, down); });
+  ["pointermove", "mousemove", "touchmove"].forEach(function (n) { canvas.addEventListener(n, move); });
+  ["pointerup", "mouseup", "touchend", "touchcancel"].forEach(function (n) { window.addEventListener(n, up); });
   document.getElementById("insp-clear-signature").addEventListener("click", function () {
     ctx.clearRect(0, 0, canvas.width, canvas.height); state.signed = false; saveDraft();
   });
