@@ -196,9 +196,18 @@ def do_claim(runtime: Runtime, who: Principal, task_id: str) -> str:
     if not who.has(Role.INSPECTOR):
         raise PermissionDenied("inspection.inspector_only")
     with runtime.uow(actor_of(who)) as uow:
-        row = access_task(uow.conn, who, task_id, for_update=True, write=True)
+        try:
+            row = access_task(uow.conn, who, task_id, for_update=True, write=True)
+        except NotFound:
+            # lost the race for an unassigned task in the officer's scope: say so (it was visible a moment ago)
+            other = db.load(uow.conn, T, task_id)
+            if other is not None and other["officer_id"] and who.covers_customs(other["customs_code"]) \
+                    and (other["assignment"] or {}).get("method") == "claimed_from_pool":
+                raise Conflict("inspection.already_claimed") from None
+            raise
         if row["state"] == "ordered":
-            values: dict[str, Any] = {"officer_id": who.user_id, "assigned_at": uow.now}
+            values: dict[str, Any] = {"officer_id": who.user_id, "assigned_at": uow.now,
+                                      "assignment": {"method": "claimed_from_pool"}}
             _move(uow, row, TaskAction.CLAIM, ("ordered",), TaskState.CLAIMED, **values)
         elif row["state"] == "assigned" and row["officer_id"] == who.user_id:
             _move(uow, row, TaskAction.CLAIM, ("assigned",), TaskState.CLAIMED)
