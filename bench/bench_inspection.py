@@ -158,7 +158,7 @@ def run(url: str, data_dir: Path) -> None:
     from smartcustoms.platform.blobs import BlobStore
 
     store = BlobStore(scratch)
-    for i in range(len(officers)):
+    for _ in range(len(officers)):
         fresh = [b"\xff\xd8\xff\xe0" + os.urandom(PHOTO_BYTES - 4) for _ in range(3)]
         t0 = time.perf_counter()
         for data in fresh:

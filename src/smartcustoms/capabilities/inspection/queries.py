@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, select
 
 from smartcustoms.capabilities.inspection import db
 from smartcustoms.capabilities.inspection.domain import OPEN_STATES, Kpis, kpis
 from smartcustoms.platform.audit import audit_log
 
 T = db.tasks
+
+
+def open_task_counts(conn: Connection) -> dict[str, int]:
+    """Officer id → open inspection tasks (the workload risk's dispatch weighs)."""
+    rows = conn.execute(select(T.c.officer_id, func.count()).where(
+        T.c.state.in_([s.value for s in OPEN_STATES]), T.c.officer_id.is_not(None)).group_by(T.c.officer_id))
+    return {str(o): int(n) for o, n in rows}
 
 
 def tasks_of_officer(conn: Connection, officer_id: str) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.capabilities.declarations.commands import TransitionDeclaration
@@ -36,6 +36,7 @@ from smartcustoms.capabilities.inspection.events import (
     TaskCreated,
 )
 from smartcustoms.capabilities.inspection.ports import DISPATCH, LIFECYCLE, RECHECK
+from smartcustoms.capabilities.inspection.queries import open_task_counts
 from smartcustoms.kernel.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from smartcustoms.platform.audit import Actor
 from smartcustoms.platform.http import actor_of
@@ -93,18 +94,12 @@ def eligible_officers(conn: Connection, customs_code: str) -> list[str]:
     return out
 
 
-def open_loads(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(select(T.c.officer_id, func.count()).where(
-        T.c.state.in_([s.value for s in OPEN_STATES]), T.c.officer_id.is_not(None)).group_by(T.c.officer_id))
-    return {str(o): int(n) for o, n in rows}
-
-
 def choose_officer(runtime: Runtime, conn: Connection, declaration_id: str, customs_code: str,
                    exclude: tuple[str, ...] = ()) -> tuple[str | None, dict[str, Any]]:
     """A verifiable random assignment through ``risk.dispatch`` when installed; otherwise the documented
     least-loaded-then-lowest-id fallback (deterministic, recorded as such, never called random)."""
     candidates = [c for c in eligible_officers(conn, customs_code) if c not in exclude]
-    loads = open_loads(conn)
+    loads = open_task_counts(conn)
     dispatch = runtime.ports.get(DISPATCH)
     if dispatch is not None and candidates:
         chosen = dispatch.assign(declaration_id, customs_code, candidates, loads)
