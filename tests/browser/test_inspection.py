@@ -5,7 +5,8 @@ re-inspection draw is shown; the section chief approves; the declaration's inspe
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -32,23 +33,33 @@ class _NotDrawn:
         return _Drawn()
 
 
-def _li_task(runtime: Any) -> tuple[str, str]:
-    from smartcustoms.capabilities.declarations.db import declarations
+def _new_task(runtime: Any) -> tuple[str, str, str]:
+    """A fresh declaration of the demo trader 宁波甬港 that the default rules send to inspection (HS chapter 93);
+    the running relay turns the order into a task. Returns (task id, declaration id, officer user name)."""
+    from smartcustoms.capabilities.declarations.services import do_submit
+    from smartcustoms.capabilities.enterprise.queries import find_by_code
     from smartcustoms.capabilities.inspection.db import tasks
+    from smartcustoms.platform.identity.model import Principal, Role
     from smartcustoms.platform.identity.tables import users
+    from tests.unit.declarations.factories import line, submission
 
+    with runtime.engine.connect() as conn:
+        trader = find_by_code(conn, "3104961001")
+    assert trader is not None
+    who = Principal(user_id="browser-test", username="browser-test", display_name="browser test",
+                    roles=frozenset({Role.ENTERPRISE_USER}), enterprise_id=trader.id)
+    cmd = replace(submission(880_000 + uuid.uuid4().int % 100_000, items=2), trader=trader.customs_code,
+                  items=(line(1, hs_code="9302000000"), line(2)))
+    declaration_id = do_submit(runtime, who, cmd).id
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with runtime.engine.connect() as conn:
-            li = conn.execute(select(users.c.id).where(users.c.username == "inspector.li")).scalar_one()
-            row = conn.execute(select(tasks.c.id, tasks.c.declaration_id).join(
-                declarations, declarations.c.id == tasks.c.declaration_id).where(
-                tasks.c.officer_id == li, tasks.c.state == "assigned",
-                declarations.c.status == "inspection_ordered")).first()
+            row = conn.execute(select(tasks.c.id, users.c.username).join(users, users.c.id == tasks.c.officer_id)
+                               .where(tasks.c.declaration_id == declaration_id)).first()
         if row is not None:
-            return str(row.id), str(row.declaration_id)
-        time.sleep(0.2)
-    raise AssertionError("the relay did not create a task for inspector.li")
+            return str(row.id), declaration_id, str(row.username)
+        time.sleep(0.1)
+    raise AssertionError("the relay did not create the inspection task")
 
 
 def test_officer_reports_offline_chief_approves_record_shows_it(live_server: Any, phone: Any) -> None:
@@ -56,10 +67,11 @@ def test_officer_reports_offline_chief_approves_record_shows_it(live_server: Any
     from smartcustoms.capabilities.inspection.ports import RECHECK
 
     base, runtime = live_server
-    task_id, declaration_id = _li_task(runtime)
+    task_id, declaration_id, officer = _new_task(runtime)
+    assert officer in ("inspector.li", "inspector.zhao")
     runtime.ports[RECHECK] = _NotDrawn()
     try:
-        login(phone, base, "inspector.li", "demo-pass-2026")
+        login(phone, base, officer, "demo-pass-2026")
         phone.goto(f"{base}/inspection")
         phone.locator(f"[data-testid=task-row][data-id='{task_id}'] a").click()
         phone.click("[data-testid=start]")
