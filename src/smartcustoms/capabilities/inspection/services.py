@@ -421,7 +421,7 @@ def apply_draw(runtime: Runtime, task_id: str, draw: dict[str, Any]) -> None:
         uow.record("inspection.draw_recorded", "inspection_task", task_id,
                    after={**draw, "recheck_task_id": recheck_task}, tenant=row["enterprise_id"])
         if not rep["judgement"]["chief_approval"] and not draw.get("chief") and row["state"] == "reported":
-            _move(uow, row, TaskAction.APPROVE, ("reported",), TaskState.APPROVED, )
+            _move(uow, row, TaskAction.APPROVE, ("reported",), TaskState.APPROVED)
         uow.commit()
 
 
