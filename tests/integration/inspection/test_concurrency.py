@@ -20,7 +20,7 @@ def _worker(settings: Any, user_id: str, what: str, task_id: str, body: dict[str
             barrier: Any, out: Any) -> None:
     """In a fresh process: its own runtime and connection pool, then wait for the other process and act."""
     from smartcustoms.bootstrap import build_runtime
-    from smartcustoms.capabilities.inspection import services
+    from smartcustoms.capabilities.inspection import reports, services
     from smartcustoms.capabilities.inspection.commands import FindingIn, SubmitReport
     from smartcustoms.kernel.errors import DomainError
     from smartcustoms.platform.identity.services import principal_for_user
@@ -39,7 +39,7 @@ def _worker(settings: Any, user_id: str, what: str, task_id: str, body: dict[str
                 assert body is not None
                 cmd = SubmitReport(task_id, body["idempotency_key"], tuple(FindingIn(**f) for f in body["findings"]),
                                    signature_png=png(20, 10))
-                result, created = services.do_submit_report(runtime, who, cmd)
+                result, created = reports.do_submit_report(runtime, who, cmd)
                 out.put(("ok", f"{result['report_id']}:{created}"))
         except DomainError as exc:
             out.put(("refused", exc.key))

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.capabilities.declarations.queries import get_declaration
-from smartcustoms.capabilities.inspection import db, logistics, queries, services
+from smartcustoms.capabilities.inspection import db, logistics, queries, reports, services
 from smartcustoms.capabilities.inspection.commands import (
     BookInspection,
     FindingIn,
@@ -64,7 +64,7 @@ def task(task_id: str, request: Request, who: Principal = Depends(principal)) ->
     with runtime.engine.connect() as conn:
         row = services.access_task(conn, who, task_id)
         body = task_json(row)
-        body["report"] = (services.report_result(conn, task_id) if row["state"] not in
+        body["report"] = (reports.report_result(conn, task_id) if row["state"] not in
                           ("ordered", "assigned", "claimed", "in_progress") else None)
     return _json(body)
 
@@ -167,7 +167,7 @@ def submit_report(task_id: str, body: ReportBody, request: Request,
                        tuple(FindingIn(**f.model_dump()) for f in body.findings),
                        tuple(SampleIn(**s.model_dump()) for s in body.samples), tuple(body.media_ids),
                        _png(body.signature), body.note, body.location)
-    result, created = services.do_submit_report(get_runtime(request), who, cmd)
+    result, created = reports.do_submit_report(get_runtime(request), who, cmd)
     return _json(result, 201 if created else 200)
 
 
@@ -179,7 +179,7 @@ class DecisionBody(BaseModel):
 
 @router.post("/tasks/{task_id}/decision")
 def decide(task_id: str, body: DecisionBody, request: Request, who: Principal = Depends(principal)) -> JSONResponse:
-    return _json(services.do_decide(get_runtime(request), who, task_id, body.decision, body.note))
+    return _json(reports.do_decide(get_runtime(request), who, task_id, body.decision, body.note))
 
 
 # --- bookings and exemptions -----------------------------------------------------------------------------------

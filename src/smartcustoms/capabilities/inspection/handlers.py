@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from smartcustoms.capabilities.inspection import db, services
+from smartcustoms.capabilities.inspection import db, reports, services
 from smartcustoms.capabilities.inspection.commands import OrderInspection
 from smartcustoms.platform.outbox import Message
 from smartcustoms.platform.runtime import Runtime
@@ -49,13 +49,13 @@ def make_handlers(runtime: Runtime) -> Mapping[str, list[Callable[[Message], Any
             rep = conn.execute(select(db.reports.c.draw).where(db.reports.c.task_id == p["task_id"])).first()
         if rep is None or rep.draw.get("status") not in ("pending",):
             return
-        services.apply_draw(runtime, p["task_id"], {
+        reports.apply_draw(runtime, p["task_id"], {
             "status": "drawn", "recheck": bool(p.get("recheck")), "recheck_officer": p.get("recheck_officer"),
             "chief": bool(p.get("chief")), "chief_officer": p.get("chief_officer"), "via": "risk/recheck_drawn"})
         with runtime.engine.connect() as conn:
             task = db.load(conn, db.tasks, p["task_id"])
         if task is not None:
-            services.settle(runtime, task["declaration_id"])
+            reports.settle(runtime, task["declaration_id"])
 
     return {"declarations/screened": [on_screened], "declarations/inspection_ordered": [on_ordered],
             "risk/declaration_decided": [on_decided], "risk/recheck_drawn": [on_recheck]}

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from smartcustoms.capabilities.declarations.queries import get_declaration
-from smartcustoms.capabilities.inspection import api, logistics, queries, services
+from smartcustoms.capabilities.inspection import api, logistics, queries, reports, services
 from smartcustoms.capabilities.inspection.domain import DISCREPANCY_KINDS
 from smartcustoms.kernel.errors import NotFound
 from smartcustoms.platform.http import get_runtime, locale, page_principal, render
@@ -60,7 +60,7 @@ def task_page(task_id: str, request: Request, who: Principal = Depends(page_prin
     with runtime.engine.connect() as conn:
         task = services.access_task(conn, who, task_id)
         decl = get_declaration(conn, task["declaration_id"])
-        result = services.report_result(conn, task_id) if task["state"] not in (
+        result = reports.report_result(conn, task_id) if task["state"] not in (
             "ordered", "assigned", "claimed", "in_progress") else None
     hs = decl.hs_codes if decl else ()
     items = [(seq, hs[seq - 1] if 0 < seq <= len(hs) else "") for seq in task["target_items"]]
@@ -84,7 +84,7 @@ def chief_page(request: Request, who: Principal = Depends(page_principal)) -> Re
 @router.post("/inspection/chief/{task_id}")
 def chief_decide(task_id: str, request: Request, decision: str = Form(...), note: str = Form(""),
                  who: Principal = Depends(page_principal)) -> Response:
-    services.do_decide(get_runtime(request), who, task_id, decision, note)
+    reports.do_decide(get_runtime(request), who, task_id, decision, note)
     return RedirectResponse("/inspection/chief", status_code=303)
 
 
