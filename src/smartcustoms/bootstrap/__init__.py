@@ -23,6 +23,7 @@ INSTALLED: tuple[str, ...] = (
     "enterprise",
     "declarations",
     "risk",
+    "inspection",
     "transit",
     "classification",
 )

@@ -56,32 +56,46 @@ class Relay:
         self.engine, self.clock, self.sinks, self.batch = engine, clock, sinks, batch
 
     def relay_once(self) -> int:
-        """Deliver one batch of due messages; return how many were published."""
+        """Deliver one batch of due messages; return how many were published.
+
+        PostgreSQL: the batch is taken with ``FOR UPDATE SKIP LOCKED`` and marked in the same transaction, so
+        several relays never deliver the same message at once. SQLite: one write lock serves the whole file,
+        so a sink that writes (an in-process handler creating a task) would wait for the relay forever; there
+        the batch is read, each message delivered outside any transaction and then marked in its own short
+        one. Sinks are idempotent on event_id, so a rare double delivery is harmless."""
         now = self.clock.now()
+        query = (select(outbox).where(outbox.c.published_at.is_(None), outbox.c.next_attempt_at <= now)
+                 .order_by(outbox.c.id).limit(self.batch))
         published = 0
-        with self.engine.begin() as conn:
-            query = (select(outbox).where(outbox.c.published_at.is_(None), outbox.c.next_attempt_at <= now)
-                     .order_by(outbox.c.id).limit(self.batch))
-            if is_postgres(self.engine):
-                query = query.with_for_update(skip_locked=True)  # several relays never double-deliver a batch
+        if is_postgres(self.engine):
+            with self.engine.begin() as conn:
+                for row in conn.execute(query.with_for_update(skip_locked=True)).mappings().all():
+                    values = self._deliver(row, now)
+                    conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
+                    published += "published_at" in values
+            return published
+        with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-            for row in rows:
-                message = Message(row["event_id"], row["topic"], row["payload"])
-                try:
-                    for sink in self.sinks:
-                        sink(message)
-                except Exception as exc:
-                    attempts = row["attempts"] + 1
-                    delay = min(300.0, 0.5 * 2 ** min(attempts, 10))
-                    log.warning("outbox delivery failed for %s (%s): %s", row["event_id"], row["topic"], exc)
-                    conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(
-                        attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                        next_attempt_at=now + timedelta(seconds=delay)))
-                    continue
-                conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(
-                    published_at=now, attempts=row["attempts"] + 1, last_error=None))
-                published += 1
+        for row in rows:
+            values = self._deliver(row, now)
+            with self.engine.begin() as conn:
+                conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
+            published += "published_at" in values
         return published
+
+    def _deliver(self, row: Any, now: datetime) -> dict[str, Any]:
+        """Hand one message to every sink; return the outbox columns to update (published, or retry later)."""
+        message = Message(row["event_id"], row["topic"], row["payload"])
+        try:
+            for sink in self.sinks:
+                sink(message)
+        except Exception as exc:
+            attempts = row["attempts"] + 1
+            delay = min(300.0, 0.5 * 2 ** min(attempts, 10))
+            log.warning("outbox delivery failed for %s (%s): %s", row["event_id"], row["topic"], exc)
+            return {"attempts": attempts, "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+                    "next_attempt_at": now + timedelta(seconds=delay)}
+        return {"published_at": now, "attempts": row["attempts"] + 1, "last_error": None}
 
     def drain(self, max_rounds: int = 100) -> int:
         total = 0
