@@ -23,6 +23,7 @@ INSTALLED: tuple[str, ...] = (
     "enterprise",
     "declarations",
     "risk",
+    "imaging",
 )
 """Installed capabilities, in dependency order. Each is `smartcustoms.capabilities.<name>.wiring.capability`."""
 

@@ -127,8 +127,5 @@ def decode_gray16(blob: bytes) -> np.ndarray:
     if len(raw) != height * (stride + 1):
         raise CorruptImage("data")
     rows = np.frombuffer(raw, dtype=np.uint8).reshape(height, stride + 1)
-    if np.all(rows[:, 0] == 0):
-        pixels = rows[:, 1:]
-    else:
-        pixels = _unfilter(rows, height, stride, 2)
+    pixels = rows[:, 1:] if np.all(rows[:, 0] == 0) else _unfilter(rows, height, stride, 2)
     return np.ascontiguousarray(pixels).view(">u2").reshape(height, width).astype(np.uint16)

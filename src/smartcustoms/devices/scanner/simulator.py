@@ -155,7 +155,8 @@ def _goods(canvas: _Canvas, rng: np.random.Generator, kind: str, y_floor: int, x
             put("iron", y0, y_floor, a, a + bw - _px(50, px), rng.uniform(3, 8))  # crate frame / sheet
             for _ in range(int(rng.integers(2, 6))):
                 pw, ph = _px(rng.uniform(100, 600), px), _px(rng.uniform(100, 600), px)
-                py, pxx = int(rng.integers(y0, max(y0 + 1, y_floor - ph))), int(rng.integers(a, max(a + 1, a + bw - pw)))
+                py = int(rng.integers(y0, max(y0 + 1, y_floor - ph)))
+                pxx = int(rng.integers(a, max(a + 1, a + bw - pw)))
                 put("iron", py, py + ph, pxx, min(a + bw, pxx + pw), rng.uniform(15, 90))
             put("polyethylene", y0, y_floor, a, a + bw, rng.uniform(2, 6))  # packing, oil
             a += bw
