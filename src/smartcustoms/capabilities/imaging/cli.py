@@ -80,11 +80,19 @@ def mqtt_ingest() -> None:
     """Run the ingest worker: subscribe to scanner notices and record them until interrupted."""
     import time
 
-    from smartcustoms.bootstrap import build_runtime
     from smartcustoms.capabilities.imaging.mqtt import TOPIC, subscribe
+    from smartcustoms.kernel.timeutil import SystemClock
+    from smartcustoms.platform.blobs import BlobStore
+    from smartcustoms.platform.bus import MessageBus
+    from smartcustoms.platform.db import make_engine
+    from smartcustoms.platform.i18n import Translator
     from smartcustoms.platform.mqtt import MqttConnection
+    from smartcustoms.platform.runtime import Runtime
 
-    runtime = build_runtime(mqtt=False)
+    settings = _settings()
+    # a lean runtime: notices are written with their audit entries; the relay worker publishes the events
+    runtime = Runtime(settings=settings, engine=make_engine(settings.effective_database_url), clock=SystemClock(),
+                      blobs=BlobStore(settings.blob_dir), bus=MessageBus(), translator=Translator(), capabilities=[])
     if not runtime.settings.mqtt_url:
         console.print("[red]no MQTT URL configured (SMARTCUSTOMS_MQTT_URL)[/red]")
         raise typer.Exit(2)

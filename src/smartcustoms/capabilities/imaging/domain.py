@@ -29,7 +29,7 @@ class ScanStatus(StrEnum):
 
 
 REGION_LABELS = ("weapon", "drug", "high_z", "contraband", "mismatch", "waste", "anomaly")
-FILING_GRADES = frozenset({"advanced", "general"})
+FILING_GRADES = frozenset({"advanced_certified", "general_certified"})
 """Enterprise credit grades allowed to file products (高级认证 / 一般认证)."""
 
 

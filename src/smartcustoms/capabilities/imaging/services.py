@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.capabilities.declarations import queries as declarations
@@ -201,7 +201,9 @@ def do_ingest(runtime: Runtime, who: Principal | None, cmd: IngestScan) -> tuple
                    "analysis": analysis, "model_version": version, "assigned_to": assignee,
                    "assigned_at": now if assignee else None}
             db.add(uow.conn, db.imaging_scans, row)
-            db.change(uow.conn, db.imaging_notices, "device_scan_id", cmd.device_scan_id, scan_id=scan_id)
+            uow.conn.execute(update(db.imaging_notices).where(
+                db.imaging_notices.c.device_id == cmd.device_id,
+                db.imaging_notices.c.device_scan_id == cmd.device_scan_id).values(scan_id=scan_id))
             uow.record("imaging.scan_ingested", "imaging_scan", scan_id, tenant=trader,
                        after={"device_id": cmd.device_id, "device_scan_id": cmd.device_scan_id,
                               "container_number": container, "high_sha256": digest_high, "low_sha256": digest_low,
