@@ -149,7 +149,7 @@ async def ingest(request: Request, device_id: str = Form(..., max_length=32),
 
 
 @router.get("/scans/{scan_id}")
-def get_scan(scan_id: str, request: Request, who: Principal = READ) -> dict[str, Any]:
+def get_scan(scan_id: str, request: Request, who: Principal = Depends(principal)) -> dict[str, Any]:
     with get_runtime(request).engine.connect() as conn:
         row = services.access_scan(conn, who, scan_id)
         out = scan_out(row)
@@ -164,7 +164,7 @@ def render_png(runtime: Runtime, row: dict[str, Any], contrast: float) -> bytes:
 
 
 @router.get("/scans/{scan_id}/image.png")
-def scan_image(scan_id: str, request: Request, contrast: float = 1.0, who: Principal = READ) -> Response:
+def scan_image(scan_id: str, request: Request, contrast: float = 1.0, who: Principal = Depends(principal)) -> Response:
     runtime = get_runtime(request)
     with runtime.engine.connect() as conn:
         row = services.access_scan(conn, who, scan_id)

@@ -134,7 +134,8 @@ class LibraryBaseline:
         return self
 
     def mismatch(self, alpha_mean: np.ndarray, declared: list[str]) -> np.ndarray:
-        return np.array([abs(a - self.stats_[d][0]) / self.stats_[d][1]
+        fallback = (float(np.mean([m for m, _s in self.stats_.values()])), 1.0)
+        return np.array([abs(a - self.stats_.get(d, fallback)[0]) / self.stats_.get(d, fallback)[1]
                          for a, d in zip(alpha_mean, declared, strict=True)])
 
 
