@@ -153,7 +153,8 @@ def _our_heat(analyser: ScanAnalyser, s: Sample) -> tuple[np.ndarray, np.ndarray
     return analyser.detector.heat(s.feats, s.extra["maps"])
 
 
-THRESHOLDS = np.round(np.concatenate([np.linspace(0.05, 0.95, 19), [0.97, 0.98, 0.99, 0.995, 0.999]]), 4)
+THRESHOLDS = np.round(np.concatenate([np.linspace(0.05, 0.95, 19), [0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995,
+                                                                   0.9998, 0.9999]]), 5)
 
 
 def _score(heats: Sequence[tuple[np.ndarray, np.ndarray | None]], samples: list[Sample], thr: float
@@ -165,11 +166,12 @@ def _score(heats: Sequence[tuple[np.ndarray, np.ndarray | None]], samples: list[
         regions = grid_regions(heat, kinds, m, thr)
         area = heat.size * m.stride * m.stride
         used = [False] * len(regions)
+        tol = m.patch // 2  # a region within half a patch of the object points at it
         for b in s.scan.objects:
             found = False
             for i, r in enumerate(regions):
-                if r.x < b.x + b.w and b.x < r.x + r.w and r.y < b.y + b.h and b.y < r.y + r.h \
-                        and r.w * r.h <= 0.25 * area:
+                if r.x < b.x + b.w + tol and b.x - tol < r.x + r.w and r.y < b.y + b.h + tol \
+                        and b.y - tol < r.y + r.h and r.w * r.h <= 0.25 * area:
                     found, used[i] = True, True
             hits += found
             objects += 1

@@ -18,8 +18,8 @@ import numpy as np
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
-from smartcustoms.capabilities.declarations import queries as declarations
-from smartcustoms.capabilities.enterprise import queries as enterprise
+from smartcustoms.capabilities.declarations.queries import get_declaration
+from smartcustoms.capabilities.enterprise.queries import get_enterprise
 from smartcustoms.capabilities.imaging import db
 from smartcustoms.capabilities.imaging.commands import (
     DecideScan,
@@ -133,7 +133,7 @@ def check_ingest(conn: Connection, cmd: IngestScan) -> tuple[dict[str, Any], np.
         errors.append(FieldError("container_number", "imaging.container_invalid"))
     declaration = None
     if cmd.declaration_id:
-        declaration = declarations.get_declaration(conn, cmd.declaration_id)
+        declaration = get_declaration(conn, cmd.declaration_id)
         if declaration is None:
             errors.append(FieldError("declaration_id", "imaging.declaration_unknown"))
     if cmd.size not in ("20", "40"):
@@ -280,7 +280,7 @@ def access_goods(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
     """The declaration's goods list beside the image (number, HS codes, goods kind)."""
     if not row["declaration_id"]:
         return {}
-    d = declarations.get_declaration(conn, row["declaration_id"])
+    d = get_declaration(conn, row["declaration_id"])
     if d is None:
         return {}
     return {"number": d.number, "hs_codes": list(d.hs_codes), "kind": goods_kind(d.hs_codes),
@@ -394,7 +394,7 @@ def do_file_product(runtime: Runtime, who: Principal, cmd: FileProduct) -> str:
     if high is not None and low is not None and high.shape != low.shape:
         errors.append(FieldError("low", "imaging.image_mismatch"))
     with runtime.engine.connect() as conn:
-        ent = enterprise.get_enterprise(conn, cmd.enterprise_id)
+        ent = get_enterprise(conn, cmd.enterprise_id)
     if ent is None:
         errors.append(FieldError("enterprise_id", "imaging.enterprise_unknown"))
     elif ent.credit_grade not in FILING_GRADES:

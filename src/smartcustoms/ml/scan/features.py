@@ -13,7 +13,7 @@ from smartcustoms.ml.scan.materials import ALPHA_MIN, R_METAL, R_MIXED, R_ORGANI
 
 PATCH_FEATURES: tuple[str, ...] = (
     "mean", "std", "d_row", "d_col", "d_big", "r_mean", "r_ctx", "r_diff", "mat_resid", "frac_hz", "frac_metal",
-    "grad", "max_res", "min_res", "y_rel", "ctx_row", "hz_strength", "lap",
+    "grad", "max_res", "min_res", "y_rel", "ctx_row", "hz_strength", "lap", "end_dist",
 )
 SIGNATURE_FEATURES: tuple[str, ...] = (
     "loaded", "height", "alpha_mean", "alpha_p10", "alpha_p50", "alpha_p90", "alpha_p99", "organic", "mixed",
@@ -85,9 +85,12 @@ def patch_features(m: ScanMaps) -> np.ndarray:
     yy, xx = np.meshgrid(m.ys, m.xs, indexing="ij")
     cols = [mean, std, mean - ctx_row, mean - ctx_col, mean - ctx_big, r_mean, r_ctx, r_mean - r_ctx, mat_resid,
             frac_hz, frac_metal, grad, max_res, min_res, None, ctx_row, hz_strength, lap]
-    out = np.empty((yy.size, len(cols)))
+    out = np.empty((yy.size, len(cols) + 1))
     for i, c in enumerate(cols):
         out[:, i] = (yy / h).ravel() if c is None else c[yy, xx].ravel()
+    # distance to the nearer end of the image, capped at 1.5 m: the container's corner posts and doors sit there
+    w = a_h.shape[1]
+    out[:, -1] = (np.minimum(np.minimum(xx, w - 1 - xx) * m.px_mm / 1500.0, 1.0)).ravel()
     return out
 
 
