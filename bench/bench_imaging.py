@@ -6,8 +6,8 @@ Reviewer-time model (assumed; no public per-scan cargo figure exists, imaging.md
 - without the assistant every scan is read in full: lognormal, mean 120 s (a 40 ft image plus its goods list);
 - with the assistant the queue is pre-sorted; a scan the assistant clears (risk below its operating threshold)
   gets a confirming look, mean 15 s; a flagged scan gets a focused review of the pointed regions, mean 60 s;
-- the share cleared comes from the trained assistant on a simulated day's scans (30 % carrying a concealed
-  object or an undeclared-goods mismatch — a targeted-inspection mix, not the port's base rate).
+- the share cleared comes from the trained assistant on a simulated day's scans (20 % carry a concealed object,
+  10 % of declarations name other goods — a targeted-inspection mix, not the port's base rate).
 The published Ningbo figure ("17 officers do the work of 90", i.e. 5.3×) is printed next to the modelled ratio.
 """
 
@@ -80,6 +80,10 @@ def _shift(rng: np.random.Generator, mean_times: np.ndarray) -> float:
 def bench_queue(analyser: object) -> None:
     day = generate(int(os.environ.get("BENCH_IMAGING_DAY", "60")), 77, heldout=True, px_mm=PX_MM,
                    object_rate=0.2)
+    rng = np.random.default_rng(2018)
+    kinds = sorted({s.dominant for s in day})
+    for s in day:  # 90 % of declarations name the goods actually loaded
+        s.declared = s.dominant if rng.random() < 0.9 else str(rng.choice([k for k in kinds if k != s.dominant]))
     flagged = []
     for s in day:
         res = analyser.analyse(s.scan.high, s.scan.low, PX_MM, declared=s.declared)  # type: ignore[attr-defined]
@@ -87,7 +91,6 @@ def bench_queue(analyser: object) -> None:
     flagged_arr = np.array(flagged)
     truth = np.array([bool(s.scan.objects) or s.declared != s.dominant for s in day])
     cleared = 1 - flagged_arr.mean()
-    rng = np.random.default_rng(2018)
     reviewers = 17
     without = [_shift(rng, np.array([120.0])) for _ in range(reviewers)]
     with_times = np.where(flagged_arr, 60.0, 15.0)

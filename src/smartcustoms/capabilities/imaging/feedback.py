@@ -52,8 +52,8 @@ def _metrics(rep: dict[str, Any]) -> dict[str, float]:
 
 
 def retrain_and_compare(settings: Any, *, n_train: int, n_test: int, seed: int, force: bool = False,
-                        px_mm: float = 10.0, progress: Callable[[str], None] | None = None
-                        ) -> tuple[bool, list[str]]:
+                        px_mm: float = 10.0, rounds: int = 150, n_val: int | None = None,
+                        progress: Callable[[str], None] | None = None) -> tuple[bool, list[str]]:
     engine = make_engine(settings.effective_database_url)
     try:
         extra = feedback_signatures(engine, BlobStore(settings.blob_dir))
@@ -65,9 +65,9 @@ def retrain_and_compare(settings: Any, *, n_train: int, n_test: int, seed: int, 
     if current is not None:
         px_mm = float(current.meta.get("px_mm", px_mm))
     train = generate(n_train, seed, heldout=False, px_mm=px_mm, progress=progress)
-    val = generate(max(30, n_train // 4), seed + 1, heldout=False, px_mm=px_mm, progress=progress)
+    val = generate(n_val or max(30, n_train // 4), seed + 1, heldout=False, px_mm=px_mm, progress=progress)
     test = generate(n_test, seed + 2, heldout=True, px_mm=px_mm, progress=progress)
-    candidate = fit_analyser(train, val, seed=seed, extra_goods=extra)
+    candidate = fit_analyser(train, val, seed=seed, rounds=rounds, extra_goods=extra)
     new = _metrics(evaluate_analyser(candidate, train, test))
     old = _metrics(evaluate_analyser(current, train, test)) if current is not None else None
     lines = [f"feedback labels used: {len(extra[1])}", f"{'metric':20} {'current':>9} {'candidate':>9}"]
