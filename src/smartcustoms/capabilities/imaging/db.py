@@ -152,12 +152,14 @@ def load_scan(conn: Connection, scan_id: str, *, for_update: bool = False) -> di
     return dict(row) if row else None
 
 
-def next_unassigned(conn: Connection) -> dict[str, Any] | None:
-    """The highest-risk queued scan (no analysis counts as 0.5), first received first; SKIP LOCKED on
-    PostgreSQL so several reviewers pulling at once never get the same scan."""
+def next_unassigned(conn: Connection, scope: frozenset[str] | None = None) -> dict[str, Any] | None:
+    """The highest-risk queued scan (no analysis counts as 0.5) within the reviewer's customs scope (None: all),
+    first received first; SKIP LOCKED on PostgreSQL so reviewers pulling at once never get the same scan."""
     risk = func.coalesce(imaging_scans.c.risk, 0.5)
-    query = (select(imaging_scans).where(imaging_scans.c.status == "queued")
-             .order_by(risk.desc(), imaging_scans.c.received_at, imaging_scans.c.id).limit(1))
+    query = select(imaging_scans).where(imaging_scans.c.status == "queued")
+    if scope is not None:
+        query = query.where(imaging_scans.c.customs_code.in_(sorted(scope)))
+    query = query.order_by(risk.desc(), imaging_scans.c.received_at, imaging_scans.c.id).limit(1)
     if conn.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     row = conn.execute(query).mappings().first()

@@ -304,9 +304,7 @@ def do_next(runtime: Runtime, who: Principal) -> str | None:
         if mine is not None:
             uow.commit()
             return str(mine)
-        row = db.next_unassigned(uow.conn)
-        while row is not None and not who.covers_customs(row["customs_code"]):
-            row = None  # out-of-scope scans stay for reviewers who cover them
+        row = db.next_unassigned(uow.conn, who.customs_scope)  # out-of-scope scans wait for reviewers who cover them
         if row is None:
             uow.commit()
             return None
