@@ -26,6 +26,7 @@ INSTALLED: tuple[str, ...] = (
     "inspection",
     "transit",
     "classification",
+    "imaging",
 )
 """Installed capabilities, in dependency order. Each is `smartcustoms.capabilities.<name>.wiring.capability`."""
 

@@ -1,0 +1,151 @@
+"""Features of a dual-energy scan: per-patch local features for the concealed-object detector, and a whole-scan
+goods signature for declared-goods consistency, solid-waste and empty-container checks. Vectorised: every patch
+feature is a box filter over the full image sampled at the patch centres."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from smartcustoms.ml.scan.materials import ALPHA_MIN, R_METAL, R_MIXED, R_ORGANIC, attenuation
+
+PATCH_FEATURES: tuple[str, ...] = (
+    "mean", "std", "d_row", "d_col", "d_big", "r_mean", "r_ctx", "r_diff", "mat_resid", "frac_hz", "frac_metal",
+    "grad", "max_res", "min_res", "y_rel", "ctx_row", "hz_strength", "lap", "end_dist",
+)
+SIGNATURE_FEATURES: tuple[str, ...] = (
+    "loaded", "height", "alpha_mean", "alpha_p10", "alpha_p50", "alpha_p90", "alpha_p99", "organic", "mixed",
+    "metal", "high_z", "r_median", "texture", "col_var", "row_var", "top_rough", "opaque", "periodic",
+)
+
+
+@dataclass
+class ScanMaps:
+    """Per-pixel maps shared by the detector and the signature."""
+
+    a_h: np.ndarray
+    a_l: np.ndarray
+    r: np.ndarray
+    patch: int
+    stride: int
+    ys: np.ndarray
+    xs: np.ndarray
+    px_mm: float
+
+
+def repair_rows(alpha: np.ndarray) -> np.ndarray:
+    """Detector artefact correction: a dead detector element reads (nearly) nothing along its whole row; such a
+    row (median attenuation far above both neighbours') is replaced by the mean of its neighbours."""
+    med = np.median(alpha, axis=1)
+    up = np.concatenate([[med[0]], med[:-1]])
+    down = np.concatenate([med[1:], [med[-1]]])
+    bad = np.flatnonzero((med > up + 2.0) & (med > down + 2.0))
+    if bad.size:
+        alpha = alpha.copy()
+        h = alpha.shape[0]
+        for r in bad:
+            alpha[r] = 0.5 * (alpha[max(0, r - 1)] + alpha[min(h - 1, r + 1)])
+    return alpha
+
+
+def maps(high: np.ndarray, low: np.ndarray, px_mm: float) -> ScanMaps:
+    a_h = ndimage.uniform_filter(np.minimum(repair_rows(attenuation(high)), 9.0), 3)
+    a_l = ndimage.uniform_filter(np.minimum(repair_rows(attenuation(low)), 12.0), 3)
+    r = np.where(a_h > ALPHA_MIN, a_l / np.maximum(a_h, 0.02), R_ORGANIC + 0.1)
+    p = max(4, int(round(160 / px_mm)))
+    s = max(2, p // 2)
+    h, w = a_h.shape
+    return ScanMaps(a_h, a_l, r, p, s, np.arange(p // 2, h, s), np.arange(p // 2, w, s), px_mm)
+
+
+def patch_features(m: ScanMaps) -> np.ndarray:
+    """(n_rows × n_cols, len(PATCH_FEATURES)) features, row-major over the patch grid."""
+    p, a_h, a_l, r = m.patch, m.a_h, m.a_l, m.r
+    u = ndimage.uniform_filter
+    mean = u(a_h, p)
+    std = np.sqrt(np.maximum(u(a_h * a_h, p) - mean * mean, 0))
+    ctx_row = u(a_h, (max(3, p // 2), 8 * p))
+    ctx_col = u(a_h, (4 * p, max(3, p // 2)))
+    ctx_big = u(a_h, 4 * p)
+    wgt = (a_h > 0.15).astype(np.float64)
+    r_mean = u(r * wgt, p) / np.maximum(u(wgt, p), 1e-3)
+    r_ctx = u(r * wgt, (p, 8 * p)) / np.maximum(u(wgt, (p, 8 * p)), 1e-3)
+    mat_resid = u(a_l, p) - r_ctx * mean
+    frac_hz = u(((r < R_METAL) & (a_h > 0.3)).astype(np.float64), p)
+    frac_metal = u(((r < R_MIXED) & (r >= R_METAL) & (a_h > 0.3)).astype(np.float64), p)
+    grad = u(np.abs(ndimage.sobel(a_h, 0)) + np.abs(ndimage.sobel(a_h, 1)), p)
+    res = a_h - ctx_row
+    max_res = ndimage.maximum_filter(u(res, 3), p)
+    min_res = ndimage.minimum_filter(u(res, 3), p)
+    hz_strength = u(np.clip(r_ctx - r, 0, None) * np.minimum(a_h, 5), p)
+    lap = u(np.abs(ndimage.laplace(u(a_h, 3))), p)
+    h = a_h.shape[0]
+    yy, xx = np.meshgrid(m.ys, m.xs, indexing="ij")
+    cols = [mean, std, mean - ctx_row, mean - ctx_col, mean - ctx_big, r_mean, r_ctx, r_mean - r_ctx, mat_resid,
+            frac_hz, frac_metal, grad, max_res, min_res, None, ctx_row, hz_strength, lap]
+    out = np.empty((yy.size, len(cols) + 1))
+    for i, c in enumerate(cols):
+        out[:, i] = (yy / h).ravel() if c is None else c[yy, xx].ravel()
+    # distance to the nearer end of the image, capped at 1.5 m: the container's corner posts and doors sit there
+    w = a_h.shape[1]
+    out[:, -1] = (np.minimum(np.minimum(xx, w - 1 - xx) * m.px_mm / 1500.0, 1.0)).ravel()
+    return out
+
+
+def patch_boxes(m: ScanMaps) -> np.ndarray:
+    """(n, 4) patch rectangles x0, y0, x1, y1 in pixels, row-major like `patch_features`."""
+    yy, xx = np.meshgrid(m.ys, m.xs, indexing="ij")
+    half = m.patch // 2
+    return np.column_stack([(xx - half).ravel(), (yy - half).ravel(), (xx + half).ravel(), (yy + half).ravel()])
+
+
+def signature(m: ScanMaps) -> np.ndarray:
+    """Whole-scan goods signature (SIGNATURE_FEATURES): what a typical-goods library stores per goods kind."""
+    a_h, r = m.a_h, m.r
+    h, w = a_h.shape
+    roof, floor = int(round(60 / m.px_mm)) + 1, h - int(round(160 / m.px_mm)) - 1
+    body = a_h[roof:floor]
+    rb = r[roof:floor]
+    col_alpha = body.mean(axis=0)
+    inside = col_alpha > 0.05
+    wall = np.median(body[:, inside], axis=None) if inside.any() else 0.0
+    # the container's own steel (walls) is the lowest level inside; goods are what is above it
+    base = np.percentile(col_alpha[inside], 2) if inside.any() else 0.0
+    goods = body - min(base, wall)
+    cargo = goods > 0.12
+    cols = cargo.mean(axis=0)
+    n_inside = max(1, int(inside.sum()))
+    loaded = float((cols[inside] > 0.1).sum() / n_inside)
+    if cargo.sum() < 20:
+        vals = np.zeros(1)
+        rv = np.full(1, R_ORGANIC)
+    else:
+        vals = goods[cargo]
+        rv = rb[cargo]
+    rows_with = cargo.any(axis=1)
+    height = float(rows_with.mean())
+    strong = cargo & (body > 0.3)
+    n_strong = max(1, int(strong.sum()))
+    rs = rb[strong]
+    organic = float((rs >= R_ORGANIC).sum() / n_strong)
+    mixed = float(((rs < R_ORGANIC) & (rs >= R_MIXED)).sum() / n_strong)
+    metal = float(((rs < R_MIXED) & (rs >= R_METAL)).sum() / n_strong)
+    high_z = float((rs < R_METAL).sum() / n_strong)
+    hp = goods - ndimage.uniform_filter(goods, 5)
+    texture = float(np.sqrt((hp[cargo] ** 2).mean()) / (vals.mean() + 0.05)) if cargo.any() else 0.0
+    loaded_cols = cols > 0.1
+    col_var = float(col_alpha[loaded_cols].std() / (col_alpha[loaded_cols].mean() + 0.05)) if loaded_cols.any() else 0.0
+    row_alpha = np.where(cargo, goods, 0).sum(axis=1) / np.maximum(cargo.sum(axis=1), 1)
+    row_var = float(row_alpha[rows_with].std() / (row_alpha[rows_with].mean() + 0.05)) if rows_with.any() else 0.0
+    tops = np.where(cargo.any(axis=0), cargo.argmax(axis=0), body.shape[0]).astype(np.float64)
+    tl = tops[loaded_cols]
+    top_rough = float(np.abs(np.diff(tl)).mean() / max(1, body.shape[0]) * 100) if tl.size > 2 else 0.0
+    opaque = float((body > 7).mean())
+    prof = col_alpha[loaded_cols] - col_alpha[loaded_cols].mean() if loaded_cols.sum() > 16 else np.zeros(16)
+    spec = np.abs(np.fft.rfft(prof)) ** 2
+    periodic = float(spec[2:].max() / (spec[2:].sum() + 1e-9)) if spec.size > 3 else 0.0
+    return np.array([loaded, height, float(vals.mean()), *np.percentile(vals, [10, 50, 90, 99]).tolist(), organic,
+                     mixed, metal, high_z, float(np.median(rv)), texture, col_var, row_var, top_rough, opaque,
+                     periodic])

@@ -1,0 +1,145 @@
+"""Estimators (scikit-learn contract: fit / predict_proba, learned state ends in `_`):
+
+- `ConcealmentDetector`: LightGBM multi-class over patch features (background, gun, knife, drugs, cigarettes,
+  high-Z); its 1 − P(background) on the patch grid is the heat map, connected cells above the threshold are the
+  marked regions, labelled with the most probable object kind and its alert (weapon / drug / high_z).
+- `ThresholdDetector`: the plain baseline — a pixel is suspicious when its attenuation exceeds the mean of its
+  row neighbourhood by more than a threshold; same grid, same regions.
+- `GoodsClassifier`: LightGBM multi-class over the whole-scan signature → P(goods kind); the consistency score
+  of a declaration is P(declared kind), solid waste is P(metal scrap) + P(plastic waste), empty is P(empty).
+- `LibraryBaseline`: the typical-goods library as a mean / spread of the cargo's mean attenuation per kind.
+- `reference_similarity`: a filed reference scan's signature against a new one (standardised distance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+from scipy import ndimage
+
+from smartcustoms.ml.scan.features import ScanMaps
+
+OBJECT_CLASSES: tuple[str, ...] = ("background", "gun", "knife", "drugs", "cigarettes", "high_z")
+ALERTS: dict[str, str] = {"gun": "weapon", "knife": "weapon", "drugs": "drug", "cigarettes": "drug",
+                          "high_z": "high_z"}
+
+
+def _booster(x: np.ndarray, y: np.ndarray, n_classes: int, rounds: int, seed: int,
+             weight: np.ndarray | None = None, leaves: int = 31) -> lgb.Booster:
+    params: dict[str, Any] = {"objective": "multiclass", "num_class": n_classes, "num_leaves": leaves,
+                              "learning_rate": 0.1, "min_data_in_leaf": 10, "feature_fraction": 0.9,
+                              "bagging_fraction": 0.9, "bagging_freq": 1, "seed": seed, "num_threads": 2,
+                              "verbose": -1, "deterministic": True, "force_row_wise": True}
+    return lgb.train(params, lgb.Dataset(x, label=y, weight=weight), num_boost_round=rounds)
+
+
+@dataclass
+class Region:
+    x: int
+    y: int
+    w: int
+    h: int
+    label: str
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"x": self.x, "y": self.y, "w": self.w, "h": self.h, "label": self.label,
+                "alert": ALERTS.get(self.label, "anomaly"), "score": round(self.score, 4)}
+
+
+def grid_regions(heat: np.ndarray, kinds: np.ndarray | None, m: ScanMaps, threshold: float) -> list[Region]:
+    """Connected grid cells with heat ≥ threshold → pixel rectangles (8-connected)."""
+    mask = heat >= threshold
+    if not mask.any():
+        return []
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    out = []
+    half = m.patch // 2
+    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+        if sl is None:
+            continue
+        cells = labels[sl] == i
+        score = float(heat[sl][cells].max())
+        label = "anomaly"
+        if kinds is not None:
+            votes = kinds[sl][cells]
+            label = OBJECT_CLASSES[int(np.bincount(votes, minlength=len(OBJECT_CLASSES))[1:].argmax()) + 1]
+        y0, y1 = int(m.ys[sl[0].start]) - half, int(m.ys[sl[0].stop - 1]) + half
+        x0, x1 = int(m.xs[sl[1].start]) - half, int(m.xs[sl[1].stop - 1]) + half
+        out.append(Region(max(0, x0), max(0, y0), x1 - max(0, x0), y1 - max(0, y0), label, score))
+    return out
+
+
+class ConcealmentDetector:
+    def __init__(self, rounds: int = 150, seed: int = 0) -> None:
+        self.rounds, self.seed = rounds, seed
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> ConcealmentDetector:
+        counts = np.bincount(y, minlength=len(OBJECT_CLASSES)).astype(np.float64)
+        weight = (counts.sum() / np.maximum(counts, 1) / len(OBJECT_CLASSES))[y] ** 0.5
+        self.booster_ = _booster(x, y, len(OBJECT_CLASSES), self.rounds, self.seed, weight)
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.booster_.predict(x))
+
+    def heat(self, x: np.ndarray, m: ScanMaps) -> tuple[np.ndarray, np.ndarray]:
+        """(heat grid = 1 − P(background), most probable object kind per cell)."""
+        p = self.predict_proba(x)
+        shape = (m.ys.size, m.xs.size)
+        return (1 - p[:, 0]).reshape(shape), (p[:, 1:].argmax(axis=1) + 1).reshape(shape)
+
+
+class ThresholdDetector:
+    """Plain threshold baseline: excess attenuation over the row neighbourhood, max-pooled onto the patch grid."""
+
+    def heat(self, m: ScanMaps) -> np.ndarray:
+        p = m.patch
+        res = m.a_h - ndimage.uniform_filter(m.a_h, (max(3, p // 2), 8 * p))
+        pooled = ndimage.maximum_filter(res, p)
+        return np.asarray(pooled[np.ix_(m.ys, m.xs)])
+
+
+class GoodsClassifier:
+    def __init__(self, classes: tuple[str, ...], rounds: int = 200, seed: int = 0) -> None:
+        self.classes, self.rounds, self.seed = classes, rounds, seed
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> GoodsClassifier:
+        self.booster_ = _booster(x, y, len(self.classes), self.rounds, self.seed, leaves=15)
+        self.scale_ = np.maximum(x.std(axis=0), 1e-6)
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.booster_.predict(np.atleast_2d(x)))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.predict_proba(x).argmax(axis=1)
+
+    def consistency(self, x: np.ndarray, declared: list[str]) -> np.ndarray:
+        p = self.predict_proba(x)
+        idx = np.array([self.classes.index(d) for d in declared])
+        return np.asarray(p[np.arange(len(idx)), idx])
+
+
+class LibraryBaseline:
+    """Typical-goods library baseline: per kind, the mean and spread of the cargo's mean attenuation."""
+
+    def fit(self, alpha_mean: np.ndarray, kinds: list[str]) -> LibraryBaseline:
+        arr = np.asarray(kinds)
+        self.stats_ = {k: (float(alpha_mean[arr == k].mean()), float(alpha_mean[arr == k].std() + 0.02))
+                       for k in sorted(set(kinds))}
+        return self
+
+    def mismatch(self, alpha_mean: np.ndarray, declared: list[str]) -> np.ndarray:
+        fallback = (float(np.mean([m for m, _s in self.stats_.values()])), 1.0)
+        return np.array([abs(a - self.stats_.get(d, fallback)[0]) / self.stats_.get(d, fallback)[1]
+                         for a, d in zip(alpha_mean, declared, strict=True)])
+
+
+def reference_similarity(new: np.ndarray, ref: np.ndarray, scale: np.ndarray) -> float:
+    """1 = same signature as the filed reference scan, → 0 as they diverge (standardised RMS distance)."""
+    d = (np.asarray(new) - np.asarray(ref)) / scale
+    return float(np.exp(-0.5 * np.mean(d * d)))

@@ -1,0 +1,55 @@
+"""Central image review in the browser: a reviewer opens the next scan, marks a region by dragging on the
+canvas, sends the scan to manual inspection; the decision with the region is on the scan's page, the
+`imaging/manual_inspection_requested` event carries the region, and an inspector on a phone sees it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def test_reviewer_marks_a_region_and_sends_to_manual_inspection(live_server: Any, desktop: Any,
+                                                                 phone: Any) -> None:
+    base, runtime = live_server
+    login(desktop, base, "reviewer.chen", "demo-pass-2026")
+    desktop.goto(f"{base}/imaging/review")
+    assert desktop.locator("[data-testid=queue-row]").count() > 0
+    desktop.click("[data-testid=next-scan]")
+    desktop.wait_for_url("**/imaging/scans/**")
+    scan_id = desktop.url.rsplit("/", 1)[1]
+    canvas = desktop.locator("[data-testid=scan-canvas]")
+    desktop.wait_for_function("() => document.getElementById('scan-canvas').height > 0")
+    desktop.fill("[data-testid=contrast]", "1.4")
+    box = canvas.bounding_box()
+    assert box is not None
+    x0, y0 = box["x"] + box["width"] * 0.40, box["y"] + box["height"] * 0.35
+    desktop.mouse.move(x0, y0)
+    desktop.mouse.down()
+    desktop.mouse.move(x0 + 60, y0 + 30, steps=5)
+    desktop.mouse.up()
+    marked = desktop.locator("[data-testid=marked-region]")
+    assert marked.count() == 1
+    marked.first.locator("[data-testid=region-label]").select_option("weapon")
+    desktop.click("[data-testid=decide-suspect]")
+    desktop.wait_for_selector("[data-testid=decision][data-decision=suspect]")
+    region = desktop.locator("[data-testid=decided-region]")
+    assert region.count() == 1 and region.first.get_attribute("data-label") == "weapon"
+    assert int(region.first.get_attribute("data-w") or 0) > 0
+
+    from smartcustoms.platform.outbox import outbox
+
+    with runtime.engine.connect() as conn:
+        payloads = [r["payload"] for r in conn.execute(select(outbox).where(
+            outbox.c.topic == "imaging/manual_inspection_requested")).mappings()]
+    sent = [p for p in payloads if p["scan_id"] == scan_id]
+    assert len(sent) == 1 and sent[0]["regions"][0]["label"] == "weapon"
+
+    login(phone, base, "inspector.li", "demo-pass-2026")
+    phone.goto(f"{base}/imaging/scans/{scan_id}")
+    assert phone.locator("[data-testid=decided-region][data-label=weapon]").count() == 1
