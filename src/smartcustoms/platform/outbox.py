@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Index, Integer, String, Table, Text, select, update
+from sqlalchemy import Column, Connection, Engine, Index, Integer, String, Table, Text, bindparam, select, update
 
 from smartcustoms.kernel.timeutil import Clock
 from smartcustoms.platform.db import JSONType, UTCDateTime, is_postgres, metadata
@@ -52,36 +52,50 @@ Sink = Callable[[Message], None]
 
 
 class Relay:
-    def __init__(self, engine: Engine, clock: Clock, sinks: list[Sink], batch: int = 200) -> None:
-        self.engine, self.clock, self.sinks, self.batch = engine, clock, sinks, batch
+    def __init__(self, engine: Engine, clock: Clock, sinks: list[Sink], batch: int = 200,
+                 lease: timedelta = timedelta(seconds=60)) -> None:
+        self.engine, self.clock, self.sinks, self.batch, self.lease = engine, clock, sinks, batch, lease
 
     def relay_once(self) -> int:
-        """Deliver one batch of due messages; return how many were published."""
+        """Deliver one batch of due messages; return how many were published.
+
+        The batch is claimed in a short transaction (a lease: `next_attempt_at` moves `lease` ahead; on PostgreSQL
+        under SKIP LOCKED, so several relays never take the same rows) and delivered **outside** it, so that event
+        handlers can write through their own units of work — on SQLite a write transaction held by the relay
+        would lock them out. A relay that dies mid-batch leaves the rest to be redelivered when the lease ends
+        (at-least-once, as before)."""
         now = self.clock.now()
-        published = 0
         with self.engine.begin() as conn:
             query = (select(outbox).where(outbox.c.published_at.is_(None), outbox.c.next_attempt_at <= now)
                      .order_by(outbox.c.id).limit(self.batch))
             if is_postgres(self.engine):
                 query = query.with_for_update(skip_locked=True)  # several relays never double-deliver a batch
             rows = conn.execute(query).mappings().all()
-            for row in rows:
-                message = Message(row["event_id"], row["topic"], row["payload"])
-                try:
-                    for sink in self.sinks:
-                        sink(message)
-                except Exception as exc:
-                    attempts = row["attempts"] + 1
-                    delay = min(300.0, 0.5 * 2 ** min(attempts, 10))
-                    log.warning("outbox delivery failed for %s (%s): %s", row["event_id"], row["topic"], exc)
+            if rows:
+                conn.execute(update(outbox).where(outbox.c.id.in_([r["id"] for r in rows]))
+                             .values(next_attempt_at=now + self.lease))
+        delivered: list[tuple[int, int]] = []
+        for row in rows:
+            message = Message(row["event_id"], row["topic"], row["payload"])
+            try:
+                for sink in self.sinks:
+                    sink(message)
+            except Exception as exc:
+                attempts = row["attempts"] + 1
+                delay = min(300.0, 0.5 * 2 ** min(attempts, 10))
+                log.warning("outbox delivery failed for %s (%s): %s", row["event_id"], row["topic"], exc)
+                with self.engine.begin() as conn:
                     conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(
                         attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000],
                         next_attempt_at=now + timedelta(seconds=delay)))
-                    continue
-                conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(
-                    published_at=now, attempts=row["attempts"] + 1, last_error=None))
-                published += 1
-        return published
+                continue
+            delivered.append((row["id"], row["attempts"] + 1))
+        if delivered:
+            with self.engine.begin() as conn:
+                conn.execute(update(outbox).where(outbox.c.id == bindparam("b_id")).values(
+                    published_at=now, attempts=bindparam("b_attempts"), last_error=None),
+                    [{"b_id": i, "b_attempts": a} for i, a in delivered])
+        return len(delivered)
 
     def drain(self, max_rounds: int = 100) -> int:
         total = 0
