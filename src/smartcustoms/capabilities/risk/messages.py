@@ -61,6 +61,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "risk.reason.channel.machine_and_manual": {"zh-CN": "通道：机检 + 人工查验（高风险）", "en": "Channel: machine and manual inspection (high risk)"},
     "risk.reason.unloading.partial": {"zh-CN": "倒箱方式：半掏箱", "en": "Unloading: partial"},
     "risk.reason.unloading.full": {"zh-CN": "倒箱方式：全掏箱", "en": "Unloading: full"},
+    "risk.reason.dispatched": {"zh-CN": "随机派员：{officer}", "en": "Randomly dispatched to {officer}"},
+    # manifests
+    "risk.manifest.not_found": {"zh-CN": "舱单不存在", "en": "Manifest not found"},
+    "risk.manifest.locked": {"zh-CN": "舱单 {number} 已加锁，不能放行：{reason}", "en": "Manifest {number} is locked; no release: {reason}"},
+    "risk.manifest.already_locked": {"zh-CN": "舱单 {number} 已加锁", "en": "Manifest {number} is already locked"},
+    "risk.manifest.not_locked": {"zh-CN": "舱单 {number} 未加锁", "en": "Manifest {number} is not locked"},
+    "risk.roster.not_officer": {"zh-CN": "该用户不是查验关员或科长", "en": "This user is not an inspector or section chief"},
     # verification
     "risk.verify.ok": {"zh-CN": "批次 {batch_id}：{draws} 项随机结果全部复现", "en": "Batch {batch_id}: all {draws} random outcomes reproduced"},
     "risk.verify.broken": {"zh-CN": "批次 {batch_id}：发现 {count} 处不一致", "en": "Batch {batch_id}: {count} mismatches"},
