@@ -34,7 +34,7 @@ from smartcustoms.capabilities.risk.domain.dispatch import INSPECTOR, SECTION_CH
 from smartcustoms.capabilities.risk.domain.rules import Context, UnitValueHistory
 from smartcustoms.capabilities.risk.domain.selection import Grade, SelectionPolicy
 from smartcustoms.capabilities.risk.screening import screen
-from smartcustoms.kernel.errors import DomainError, NotFound
+from smartcustoms.kernel.errors import DomainError, NotFound, PermissionDenied
 from smartcustoms.platform.audit import Actor
 from smartcustoms.platform.http import actor_of
 from smartcustoms.platform.identity.model import Principal, Role
@@ -302,3 +302,57 @@ def apply_decision(runtime: Runtime, message: Message) -> None:
     except NotFound:
         # a batch frozen through the API from an outside feed: its declarations are not in this system
         log.info("decision for unknown declaration %s (batch %s) not applied", p["declaration_id"], p["batch_id"])
+
+
+# --- the console's views and the duty toggle -------------------------------------------------------------------
+DUTY_EDITORS = (Role.RISK_OFFICER, Role.SECTION_CHIEF, Role.ADMIN)
+VIEWERS = (Role.RISK_OFFICER, Role.SECTION_CHIEF, Role.AUDITOR, Role.ADMIN)
+
+
+def _scope(who: Principal, site: str, roles: tuple[Role, ...]) -> None:
+    if not who.is_customs or not who.has(*roles):
+        raise PermissionDenied("error.forbidden")
+    if not who.covers_customs(site):
+        raise NotFound("risk.site.not_found")
+
+
+def access_roster(runtime: Runtime, who: Principal, site: str) -> list[dict[str, Any]]:
+    _scope(who, site, VIEWERS)
+    with runtime.engine.connect() as conn:
+        return site_officers(conn, site)
+
+
+def do_set_duty(runtime: Runtime, who: Principal, site: str, user_id: str, on_duty: bool) -> dict[str, Any]:
+    """Put an inspector or section chief of the site on or off duty (audited); the next batch's roster follows."""
+    _scope(who, site, DUTY_EDITORS)
+    with runtime.uow(actor_of(who)) as uow:
+        officer = next((o for o in site_officers(uow.conn, site) if o["id"] == user_id), None)
+        if officer is None:
+            raise NotFound("risk.roster.not_officer")
+        db.set_duty(uow.conn, user_id, on_duty, who.user_id, uow.now)
+        uow.record("risk.duty_changed", "user", user_id, before={"on_duty": officer["on_duty"]},
+                   after={"on_duty": on_duty, "site": site})
+        uow.commit()
+    return {"user_id": user_id, "username": officer["username"], "on_duty": on_duty}
+
+
+def do_close_now(runtime: Runtime, who: Principal, site: str) -> dict[str, Any] | None:
+    """The console's "close the batch now" (risk officers): the operators then enter the dice."""
+    _scope(who, site, services.OPERATORS)
+    return do_close_batch(runtime, who, site, BatchConfig.from_env())
+
+
+def access_queue(runtime: Runtime, who: Principal) -> list[dict[str, Any]]:
+    if not who.is_customs or not who.has(*VIEWERS):
+        raise PermissionDenied("error.forbidden")
+    with runtime.engine.connect() as conn:
+        stats = db.queue_stats(conn)
+    return [{"site": site, "queued": n, "oldest": oldest} for site, (n, oldest) in sorted(stats.items())
+            if who.covers_customs(site)]
+
+
+def access_batches(runtime: Runtime, who: Principal, limit: int = 50) -> list[dict[str, Any]]:
+    if not who.is_customs or not who.has(*services.READERS):
+        raise PermissionDenied("error.forbidden")
+    with runtime.engine.connect() as conn:
+        return db.list_batches(conn, who.customs_scope, limit)
