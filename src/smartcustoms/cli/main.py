@@ -29,6 +29,10 @@ console = Console()
 for _cap in load_capabilities(INSTALLED):
     if _cap.cli is not None:
         app.add_typer(_cap.cli, name=_cap.name)
+if "risk" in INSTALLED:  # issue 3 names it `smartcustoms randomness verify BATCH` (also `risk randomness-verify`)
+    from smartcustoms.capabilities.risk.cli import randomness_app
+
+    app.add_typer(randomness_app, name="randomness")
 
 
 def upgrade_database(url: str) -> None:

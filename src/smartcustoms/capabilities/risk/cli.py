@@ -22,6 +22,11 @@ def _engine() -> Engine:
     return make_engine(Settings().effective_database_url)
 
 
+randomness_app = typer.Typer(help="Verifiable randomness 双随机: re-derive a batch's draws.", no_args_is_help=True)
+"""Mounted at the top level as `smartcustoms randomness` (issue 3's name for the command)."""
+
+
+@randomness_app.command("verify")
 @app.command("randomness-verify")
 def randomness_verify(batch: str) -> None:
     """Re-derive every selection, assignment and re-inspection of BATCH; exit 1 naming any mismatch."""
@@ -43,6 +48,33 @@ def randomness_verify(batch: str) -> None:
         raise typer.Exit(1)
     console.print(f"[green]batch {batch}: all {count_draws(record)} random outcomes reproduced[/green] "
                   f"(root {record['batch_root'][:16]}…, commit {record['commit'][:16]}…)")
+
+
+@app.command("close-due")
+def close_due(loop: bool = typer.Option(False, help="keep closing due batches every --interval seconds"),
+              interval: float = typer.Option(5.0)) -> None:
+    """The batch-closing job: freeze every site's queue that is due (SMARTCUSTOMS_RISK_BATCH_SIZE declarations
+    or SMARTCUSTOMS_RISK_BATCH_SECONDS); the operators then enter the dice on the console."""
+    import time
+
+    from smartcustoms.bootstrap import build_runtime
+    from smartcustoms.capabilities.risk.batching import BatchConfig
+    from smartcustoms.capabilities.risk.batching import close_due as close
+
+    runtime = build_runtime(mqtt=False)
+    config = BatchConfig.from_env()
+    try:
+        while True:
+            for result in close(runtime, config):
+                console.print(f"batch {result['batch_id']} frozen: {result['declarations']} declarations, "
+                              f"root {result['batch_root'][:16]}…")
+            if not loop:
+                break
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
 
 
 @app.command("record")
