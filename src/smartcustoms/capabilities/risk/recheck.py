@@ -12,7 +12,7 @@ from sqlalchemy import select
 from smartcustoms.capabilities.risk import db, services
 from smartcustoms.capabilities.risk.commands import SubmitReport
 from smartcustoms.capabilities.risk.domain.dispatch import RecheckOutcome
-from smartcustoms.kernel.errors import Conflict, NotFound
+from smartcustoms.kernel.errors import Conflict, NotFound, ValidationFailed
 from smartcustoms.platform.identity.model import Principal, Role
 from smartcustoms.platform.outbox import Message
 from smartcustoms.platform.runtime import Runtime
@@ -59,3 +59,6 @@ def on_report_submitted(runtime: Runtime, message: Message) -> None:
         RecheckPort(runtime).draw(task, p["inspector_id"])
     except NotFound:
         log.info("report on task %s: no risk task (not drawn by a batch)", p.get("task_id"))
+    except ValidationFailed:
+        log.warning("report on task %s by %s, who is not the drawn officer: no draw", p.get("task_id"),
+                    p.get("inspector_id"))
