@@ -167,5 +167,29 @@ def worker_relay(interval: float = 0.5) -> None:
         runtime.close()
 
 
+@worker_app.command("risk-batches")
+def worker_risk_batches(interval: float = 5.0, once: bool = False) -> None:
+    """Close every site's screening batch that is due (SMARTCUSTOMS_RISK_BATCH_SIZE declarations queued or the
+    oldest SMARTCUSTOMS_RISK_BATCH_SECONDS old); the operators then enter the dice on the risk console."""
+    import time
+
+    from smartcustoms.capabilities.risk.batching import BatchConfig, close_due
+
+    runtime = build_runtime()
+    config = BatchConfig.from_env()
+    try:
+        while True:
+            for result in close_due(runtime, config):
+                console.print(f"batch {result['batch_id']} frozen: {result['declarations']} declarations, "
+                              f"root {result['batch_root'][:16]}…")
+            if once:
+                break
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())

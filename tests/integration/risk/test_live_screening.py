@@ -110,3 +110,18 @@ def test_batches_close_only_when_due(runtime: Any, officers: list[str], clock: A
     clock.advance(seconds=61)
     [result] = batching.close_due(runtime, config)
     assert result["status"] == "frozen"  # operators enter the dice on the console
+
+
+def test_the_batch_worker_command(runtime: Any, officers: list[str], monkeypatch: Any) -> None:
+    from typer.testing import CliRunner
+
+    from smartcustoms.cli.main import app
+
+    submit(runtime, 1, 2)
+    monkeypatch.setenv("SMARTCUSTOMS_DATABASE_URL", runtime.settings.effective_database_url)
+    monkeypatch.setenv("SMARTCUSTOMS_DATA_DIR", str(runtime.settings.data_dir))
+    monkeypatch.setenv("SMARTCUSTOMS_MQTT_URL", "")
+    monkeypatch.setenv("SMARTCUSTOMS_RISK_BATCH_SIZE", "2")
+    out = CliRunner().invoke(app, ["worker", "risk-batches", "--once"])
+    assert out.exit_code == 0, out.output
+    assert "frozen: 2 declarations" in out.output

@@ -50,33 +50,6 @@ def randomness_verify(batch: str) -> None:
                   f"(root {record['batch_root'][:16]}…, commit {record['commit'][:16]}…)")
 
 
-@app.command("close-due")
-def close_due(loop: bool = typer.Option(False, help="keep closing due batches every --interval seconds"),
-              interval: float = typer.Option(5.0)) -> None:
-    """The batch-closing job: freeze every site's queue that is due (SMARTCUSTOMS_RISK_BATCH_SIZE declarations
-    or SMARTCUSTOMS_RISK_BATCH_SECONDS); the operators then enter the dice on the console."""
-    import time
-
-    from smartcustoms.bootstrap import build_runtime
-    from smartcustoms.capabilities.risk.batching import BatchConfig
-    from smartcustoms.capabilities.risk.batching import close_due as close
-
-    runtime = build_runtime(mqtt=False)
-    config = BatchConfig.from_env()
-    try:
-        while True:
-            for result in close(runtime, config):
-                console.print(f"batch {result['batch_id']} frozen: {result['declarations']} declarations, "
-                              f"root {result['batch_root'][:16]}…")
-            if not loop:
-                break
-            time.sleep(interval)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        runtime.close()
-
-
 @app.command("record")
 def record(batch: str, out: Path | None = typer.Option(None, help="write the JSON here instead of stdout")) -> None:
     """The randomness record of BATCH as published to auditors (the seed only once revealed)."""
