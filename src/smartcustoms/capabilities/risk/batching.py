@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from smartcustoms.capabilities.declarations import queries as declarations_queries
+import smartcustoms.capabilities.declarations.queries as declarations_queries
 from smartcustoms.capabilities.declarations.commands import PENDING, ApplyScreening, ScreeningResult
 from smartcustoms.capabilities.risk import db, manifests, rule_services, services
 from smartcustoms.capabilities.risk.commands import EnterDice, FreezeBatch, OpenBatch

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, update
 
-from smartcustoms.capabilities.declarations import queries as declarations_queries
+import smartcustoms.capabilities.declarations.queries as declarations_queries
 from smartcustoms.capabilities.declarations.commands import TransitionDeclaration
 from smartcustoms.capabilities.risk import db
 from smartcustoms.kernel.errors import Conflict, DomainError, FieldError, NotFound, PermissionDenied, collect

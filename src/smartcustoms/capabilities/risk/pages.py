@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
-from smartcustoms.capabilities.declarations import queries as declarations_queries
+import smartcustoms.capabilities.declarations.queries as declarations_queries
 from smartcustoms.capabilities.risk import batching, db, manifests, rule_services, services
 from smartcustoms.capabilities.risk.commands import EnterDice, RevealBatch
 from smartcustoms.capabilities.risk.domain.batch import count_draws
