@@ -5,9 +5,12 @@ enterprises nothing); a locked manifest blocks the release of its declarations u
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +24,8 @@ from smartcustoms.capabilities.risk import batching
 from smartcustoms.platform.audit import trail
 from smartcustoms.platform.identity.model import Principal, Role
 from tests.unit.declarations.factories import TRADER, FakeDirectory, as_json, submission
+
+TOOL = Path(__file__).resolve().parents[3] / "tools" / "verify_randomness.py"
 
 
 @pytest.fixture
@@ -55,7 +60,7 @@ def status_of(runtime: Any, ids: list[str]) -> dict[str, str]:
         return {r.id: r.status for r in conn.execute(select(t.c.id, t.c.status).where(t.c.id.in_(ids)))}
 
 
-def test_console_pages_forms_and_roles(client: Any, runtime: Any, setup: dict[str, Any]) -> None:
+def test_console_pages_forms_and_roles(client: Any, runtime: Any, setup: dict[str, Any], tmp_path: Path) -> None:
     risk, auditor, chief, trader = setup["risk"], setup["auditor"], setup["chief"], setup["trader"]
     ids = submit(client, trader, range(1, 9))
     # the queue, then "close now": the batch waits for the operators' dice
@@ -99,6 +104,13 @@ def test_console_pages_forms_and_roles(client: Any, runtime: Any, setup: dict[st
     assert client.post(f"{batch_url}/reveal", data={}, follow_redirects=False).status_code == 403
     assert client.post(f"{batch_url}/reveal", data={"csrf_token": token}, follow_redirects=False).status_code == 303
     assert 'data-status="revealed"' in client.get(batch_url).text
+    # the auditor downloads the revealed record and the standalone verifier re-derives every draw
+    record = client.get(f"{batch_url}/record.json", headers=auditor.headers)
+    path = tmp_path / "record.json"
+    path.write_bytes(record.content)
+    out = subprocess.run([sys.executable, "-I", str(TOOL), str(path), "--root", record.json()["batch_root"],
+                          "--commit", record.json()["commit"]], capture_output=True, text=True)
+    assert out.returncode == 0 and "outcomes re-derived" in out.stdout, out.stdout + out.stderr
 
 
 RULE = {"rule_id": "SWITCHING-PSU", "condition": '{"item": {"hs": ["8504"]}}', "channel": "manual", "score": "0.5",
