@@ -214,3 +214,43 @@ def test_duty_roster_toggle(client: Any, runtime: Any, setup: dict[str, Any]) ->
                       follow_redirects=False)
     assert res.status_code == 303
     assert client.get("/api/v1/risk/roster/2201", headers=risk.headers).status_code == 404
+
+
+WRITES = [("/api/v1/risk/sites/3104/close", {}), ("/api/v1/risk/roster/3104/u1", {"on_duty": False}),
+          ("/api/v1/risk/manifests/MF-9/lock", {"reason": "x"}),
+          ("/api/v1/risk/manifests/MF-9/unlock", {"reason": "x"})]
+READS = ["/api/v1/risk/queue", "/api/v1/risk/batches", "/api/v1/risk/roster/3104", "/api/v1/risk/manifest-locks"]
+PAGE_WRITES = ["/risk/sites/3104/close", "/risk/batches/B1/dice", "/risk/batches/B1/reveal", "/risk/rules",
+               "/risk/rules/R/versions/1/dry-run", "/risk/rules/R/versions/1/activate", "/risk/roster/3104/u1",
+               "/risk/manifests/lock", "/risk/manifests/MF-9/unlock"]
+PAGES = ["/risk", "/risk/rules", "/risk/roster?site=3104", "/risk/manifests", "/risk/batches/B1",
+         "/risk/batches/B1/record.json"]
+
+
+@pytest.mark.parametrize("role", ["enterprise_user", "broker"])
+def test_enterprises_get_nothing(client: Any, make_user: Any, role: str) -> None:
+    user = make_user(role, enterprise_id=TRADER.id)
+    for path, body in WRITES:
+        assert client.post(path, json=body, headers=user.headers).status_code == 403, path
+    for path in READS:
+        assert client.get(path, headers=user.headers).status_code == 403, path
+    for path in PAGE_WRITES:
+        assert client.post(path, data={}, headers=user.headers).status_code == 403, path
+    for path in PAGES:
+        assert client.get(path, headers=user.headers).status_code == 403, path
+
+
+def test_auditors_read_only(client: Any, make_user: Any) -> None:
+    auditor = make_user("auditor", org_unit="3100")
+    for path, body in WRITES:
+        assert client.post(path, json=body, headers=auditor.headers).status_code == 403, path
+    for path in READS:
+        assert client.get(path, headers=auditor.headers).status_code == 200, path
+    for path in PAGE_WRITES:
+        assert client.post(path, data={"reason": "x", "number": "MF-9", "on_duty": "0"},
+                           headers=auditor.headers).status_code == 403, path
+    for path in PAGES[:4]:
+        assert client.get(path, headers=auditor.headers).status_code == 200, path
+    assert client.get("/risk/batches/B1", headers=auditor.headers).status_code == 404  # no such batch
+    inspector = make_user("inspector", org_unit="3104")
+    assert client.get("/risk", headers=inspector.headers).status_code == 403

@@ -40,6 +40,12 @@ def _viewer(who: Principal) -> None:
         raise PermissionDenied("error.forbidden")
 
 
+def _author(who: Principal) -> None:
+    """Rule editing and dry runs: refused before the form or the rule is looked at."""
+    if not who.is_customs or not who.has(*rule_services.AUTHORS):
+        raise PermissionDenied("error.forbidden")
+
+
 def _ctx(who: Principal) -> dict[str, Any]:
     return {"fmt": fmt, "may_operate": who.has(*services.OPERATORS), "may_edit_rules": who.has(*rule_services.AUTHORS),
             "may_lock": who.has(*manifests.LOCKERS), "may_duty": who.has(*batching.DUTY_EDITORS)}
@@ -194,6 +200,7 @@ def rule_form(request: Request, action: str = Form("save"), rule_id: str = Form(
               effective_from: str = Form(""), effective_to: str = Form(""), lock_manifest: bool = Form(False),
               who: Principal = Depends(page_principal)) -> Response:
     """Save a new version (draft) or dry-run the form's rule over recent declarations (nothing stored)."""
+    _author(who)
     runtime = get_runtime(request)
     form = {"rule_id": rule_id, "condition": condition, "channel": channel, "score": score, "reason_zh": reason_zh,
             "reason_en": reason_en, "effective_from": effective_from, "effective_to": effective_to,
@@ -214,6 +221,7 @@ def rule_form(request: Request, action: str = Form("save"), rule_id: str = Form(
 @router.post("/risk/rules/{rule_id}/versions/{version}/dry-run", response_class=HTMLResponse)
 def stored_dry_run(rule_id: str, version: int, request: Request, who: Principal = Depends(page_principal)
                    ) -> Response:
+    _author(who)
     runtime = get_runtime(request)
     versions = [r for r in rule_services.access_rules(runtime, who, rule_id) if r["version"] == version]
     if not versions:
