@@ -264,10 +264,15 @@ def close_due(runtime: Runtime, config: BatchConfig, *, simulated_entropy: bool 
 
 def make_simulator(runtime: Runtime, rate: float) -> Callable[[], None]:
     """`make run`: close due batches every tick, the simulated operators entering the dice; so the demo
-    declarations go declared → accepted → screened → released / inspection_ordered within seconds."""
+    declarations go declared → accepted → screened → released / inspection_ordered within seconds. Unless set in
+    the environment, batches close after 5 s and the random share is 0.15 (demo figures, not policy)."""
     config = BatchConfig.from_env()
+    demo: dict[str, Any] = {}
     if "SMARTCUSTOMS_RISK_BATCH_SECONDS" not in os.environ:
-        config = BatchConfig(**{**config.__dict__, "seconds": 5.0})
+        demo["seconds"] = 5.0
+    if "SMARTCUSTOMS_RISK_RANDOM_RATE" not in os.environ:
+        demo["random_rate"] = "0.15"  # demo only: enough inspections to watch within a minute
+    config = BatchConfig(**{**config.__dict__, **demo})
 
     def tick() -> None:
         close_due(runtime, config, simulated_entropy=True)
