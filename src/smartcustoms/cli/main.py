@@ -40,6 +40,10 @@ if "transit" in INSTALLED:  # its commands build the runtime, so they live in wo
     from smartcustoms.workers.transit_cli import app as _transit_app
 
     app.add_typer(_transit_app, name="transit")
+if "risk" in INSTALLED:  # issue 3 names it `smartcustoms randomness verify BATCH` (also `risk randomness-verify`)
+    from smartcustoms.capabilities.risk.cli import randomness_app
+
+    app.add_typer(randomness_app, name="randomness")
 
 
 def upgrade_database(url: str) -> None:
@@ -168,6 +172,30 @@ def worker_relay(interval: float = 0.5) -> None:
     console.print("outbox relay running; Ctrl-C to stop")
     try:
         run_relay(runtime, interval, threading.Event())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
+
+
+@worker_app.command("risk-batches")
+def worker_risk_batches(interval: float = 5.0, once: bool = False) -> None:
+    """Close every site's screening batch that is due (SMARTCUSTOMS_RISK_BATCH_SIZE declarations queued or the
+    oldest SMARTCUSTOMS_RISK_BATCH_SECONDS old); the operators then enter the dice on the risk console."""
+    import time
+
+    from smartcustoms.capabilities.risk.batching import BatchConfig, close_due
+
+    runtime = build_runtime()
+    config = BatchConfig.from_env()
+    try:
+        while True:
+            for result in close_due(runtime, config):
+                console.print(f"batch {result['batch_id']} frozen: {result['declarations']} declarations, "
+                              f"root {result['batch_root'][:16]}…")
+            if once:
+                break
+            time.sleep(interval)
     except KeyboardInterrupt:
         pass
     finally:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Index, Integer, String, Table, Text, select, update
+from sqlalchemy import Column, Connection, Engine, Index, Integer, String, Table, Text, bindparam, select, update
 
 from smartcustoms.kernel.timeutil import Clock
 from smartcustoms.platform.db import JSONType, UTCDateTime, is_postgres, metadata
@@ -52,36 +52,41 @@ Sink = Callable[[Message], None]
 
 
 class Relay:
-    def __init__(self, engine: Engine, clock: Clock, sinks: list[Sink], batch: int = 200) -> None:
-        self.engine, self.clock, self.sinks, self.batch = engine, clock, sinks, batch
+    def __init__(self, engine: Engine, clock: Clock, sinks: list[Sink], batch: int = 200,
+                 lease: timedelta = timedelta(seconds=60)) -> None:
+        self.engine, self.clock, self.sinks, self.batch, self.lease = engine, clock, sinks, batch, lease
 
     def relay_once(self) -> int:
         """Deliver one batch of due messages; return how many were published.
 
-        PostgreSQL: the batch is taken with ``FOR UPDATE SKIP LOCKED`` and marked in the same transaction, so
-        several relays never deliver the same message at once. SQLite: one write lock serves the whole file,
-        so a sink that writes (an in-process handler creating a task) would wait for the relay forever; there
-        the batch is read, each message delivered outside any transaction and then marked in its own short
-        one. Sinks are idempotent on event_id, so a rare double delivery is harmless."""
+        The batch is claimed in a short transaction (a lease: `next_attempt_at` moves `lease` ahead; on PostgreSQL
+        under SKIP LOCKED, so several relays never take the same rows) and delivered **outside** it, so that event
+        handlers can write through their own units of work — on SQLite a write transaction held by the relay
+        would lock them out. A relay that dies mid-batch leaves the rest to be redelivered when the lease ends
+        (at-least-once; sinks are idempotent on event_id)."""
         now = self.clock.now()
-        query = (select(outbox).where(outbox.c.published_at.is_(None), outbox.c.next_attempt_at <= now)
-                 .order_by(outbox.c.id).limit(self.batch))
-        published = 0
-        if is_postgres(self.engine):
-            with self.engine.begin() as conn:
-                for row in conn.execute(query.with_for_update(skip_locked=True)).mappings().all():
-                    values = self._deliver(row, now)
-                    conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
-                    published += "published_at" in values
-            return published
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
+            query = (select(outbox).where(outbox.c.published_at.is_(None), outbox.c.next_attempt_at <= now)
+                     .order_by(outbox.c.id).limit(self.batch))
+            if is_postgres(self.engine):
+                query = query.with_for_update(skip_locked=True)
             rows = conn.execute(query).mappings().all()
+            if rows:
+                conn.execute(update(outbox).where(outbox.c.id.in_([r["id"] for r in rows]))
+                             .values(next_attempt_at=now + self.lease))
+        delivered: list[dict[str, Any]] = []
         for row in rows:
             values = self._deliver(row, now)
+            if "published_at" in values:
+                delivered.append({"b_id": row["id"], "b_attempts": values["attempts"]})
+            else:
+                with self.engine.begin() as conn:
+                    conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
+        if delivered:
             with self.engine.begin() as conn:
-                conn.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
-            published += "published_at" in values
-        return published
+                conn.execute(update(outbox).where(outbox.c.id == bindparam("b_id")).values(
+                    published_at=now, attempts=bindparam("b_attempts"), last_error=None), delivered)
+        return len(delivered)
 
     def _deliver(self, row: Any, now: datetime) -> dict[str, Any]:
         """Hand one message to every sink; return the outbox columns to update (published, or retry later)."""

@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from smartcustoms.capabilities.declarations.ports import DIRECTORY
+from smartcustoms.capabilities.declarations.ports import DIRECTORY, SCREENER
+from smartcustoms.capabilities.declarations.screening import DefaultScreener
 from tests.reference_data import reference_data  # noqa: F401  (fixture)
 from tests.unit.declarations.factories import FakeDirectory
 
@@ -16,3 +17,10 @@ def directory(runtime: Any) -> Any:
     fake = FakeDirectory()
     runtime.ports[DIRECTORY] = fake
     return fake
+
+
+@pytest.fixture(autouse=True)
+def default_screener(runtime: Any) -> None:
+    """These tests are about declarations' own synchronous screening; the risk capability (installed after it)
+    replaces the screener with its deferred batch draw, tested in tests/*/risk/."""
+    runtime.ports[SCREENER] = DefaultScreener()

@@ -115,6 +115,8 @@ def test_database_edits_to_decisions_or_seed_are_named_by_the_cli(runtime: Any, 
     ok = CliRunner().invoke(app, ["risk", "randomness-verify", "B-TEST"])
     assert ok.exit_code == 0, ok.output
     assert "reproduced" in ok.output
+    alias = CliRunner().invoke(app, ["randomness", "verify", "B-TEST"])  # the name for it
+    assert alias.exit_code == 0 and "reproduced" in alias.output
     exported = CliRunner().invoke(app, ["risk", "record", "B-TEST"])
     assert exported.exit_code == 0 and json.loads(exported.output)["server_seed"]
     assert CliRunner().invoke(app, ["risk", "randomness-verify", "B-NONE"]).exit_code == 1
@@ -127,6 +129,7 @@ def test_database_edits_to_decisions_or_seed_are_named_by_the_cli(runtime: Any, 
         conn.execute(update(db.risk_batches).values(server_seed="11" * 32))
     bad = CliRunner().invoke(app, ["risk", "randomness-verify", "B-TEST"])
     assert bad.exit_code == 1
+    assert CliRunner().invoke(app, ["randomness", "verify", "B-TEST"]).exit_code == 1
     assert f"decision {victim['declaration_id']}" in bad.output and "server_seed" in bad.output
 
 

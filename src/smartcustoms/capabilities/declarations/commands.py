@@ -6,6 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from smartcustoms.capabilities.declarations.domain import PENDING, ScreeningResult
+
+# PENDING and ScreeningResult are re-exported: what a screener installed by another capability answers.
+__all__ = ["PENDING", "AddAttachment", "ApplyScreening", "BillLine", "FileManifest", "GoodsLine", "ScreeningResult",
+           "SubmitDeclaration", "TransitionDeclaration"]
+
 
 @dataclass(frozen=True)
 class GoodsLine:
@@ -61,6 +67,19 @@ class TransitionDeclaration:
     action: str
     result: str | None = None
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyScreening:
+    """A screening decision made after submission (the risk capability's batch draw), applied automatically:
+    screen with `channel` (``release`` / ``inspection``) and `reasons` ((rule, message key, params), ...), then
+    release or order inspection. `details` (e.g. the drawn officer, the inspection method) go into the audit
+    entries as they are."""
+
+    declaration_id: str
+    channel: str
+    reasons: tuple[tuple[str, str, dict[str, str]], ...] = ()
+    details: dict[str, object] | None = None
 
 
 @dataclass(frozen=True)

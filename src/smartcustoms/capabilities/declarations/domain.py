@@ -184,6 +184,13 @@ class Reason:
 class ScreeningResult:
     channel: Channel
     reasons: tuple[Reason, ...] = ()
+    pending: bool = False
+    """The screener decides later (the risk capability draws a whole batch at once): the declaration stays
+    ``accepted`` until the decision is applied through the ``declarations.lifecycle`` port."""
+
+
+PENDING = ScreeningResult(Channel.RELEASE, (), pending=True)
+"""What a deferring screener answers at submission."""
 
 
 @dataclass(frozen=True)

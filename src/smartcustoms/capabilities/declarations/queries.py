@@ -86,3 +86,91 @@ def clearance_stats(conn: Connection, since: datetime, until: datetime,
     return [ClearanceStats(channel, len(values), round(statistics.fmean(values), 2),
                            round(statistics.median(values), 2), sum(1 for v in values if v > 24))
             for channel, values in sorted(hours.items())]
+
+
+def recent(conn: Connection, limit: int = 500, customs_codes: Iterable[str] | None = None) -> list[DeclarationView]:
+    """The most recently declared declarations (newest first), for dry runs of risk rules."""
+    t = db.declarations
+    query = select(t).order_by(t.c.declared_at.desc(), t.c.id.desc()).limit(max(1, min(limit, 5000)))
+    if customs_codes is not None:
+        query = query.where(t.c.customs_code.in_(sorted(customs_codes)))
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    items = goods_items(conn, [r["id"] for r in rows])
+    return [_view(r, tuple(i["hs_code"] for i in items.get(r["id"], []))) for r in rows]
+
+
+def goods_items(conn: Connection, declaration_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Goods items (hs_code, quantity, unit, total, currency, origin_country, …) per declaration id."""
+    ids = list(declaration_ids)
+    out: dict[str, list[dict[str, Any]]] = {}
+    i = db.declaration_items
+    for start in range(0, len(ids), 500):
+        query = select(i).where(i.c.declaration_id.in_(ids[start:start + 500])).order_by(i.c.declaration_id, i.c.seq)
+        for r in conn.execute(query).mappings():
+            out.setdefault(r["declaration_id"], []).append(dict(r))
+    return out
+
+
+@dataclass(frozen=True)
+class ManifestView:
+    id: str
+    number: str
+    port_code: str
+    transport_name: str
+    voyage: str
+    arrival_at: datetime
+    filer_id: str
+
+
+def _manifest(row: Any) -> ManifestView:
+    return ManifestView(row["id"], row["number"], row["port_code"], row["transport_name"], row["voyage"],
+                        row["arrival_at"], row["filer_id"])
+
+
+def find_manifest(conn: Connection, number: str) -> ManifestView | None:
+    row = conn.execute(select(db.manifests).where(db.manifests.c.number == number.strip())).mappings().first()
+    return _manifest(row) if row else None
+
+
+def get_manifest(conn: Connection, manifest_id: str) -> ManifestView | None:
+    row = conn.execute(select(db.manifests).where(db.manifests.c.id == manifest_id)).mappings().first()
+    return _manifest(row) if row else None
+
+
+def manifest_of_bill(conn: Connection, bill_id: str | None) -> str | None:
+    """The manifest id a declaration's linked bill (`manifest_bill_id`) belongs to."""
+    if not bill_id:
+        return None
+    query = select(db.manifest_bills.c.manifest_id).where(db.manifest_bills.c.id == bill_id)
+    return conn.execute(query).scalar_one_or_none()
+
+
+def manifests_of_bills(conn: Connection, bill_ids: Iterable[str]) -> dict[str, str]:
+    """bill id → manifest id, in one query."""
+    ids = sorted({b for b in bill_ids if b})
+    if not ids:
+        return {}
+    b = db.manifest_bills
+    return {r.id: r.manifest_id for r in conn.execute(select(b.c.id, b.c.manifest_id).where(b.c.id.in_(ids)))}
+
+
+def bills_by_number(conn: Connection, bill_nos: Iterable[str]) -> dict[str, str]:
+    """bill number → bill id (what `manifest_bill_id` holds)."""
+    return db.bills_by_number(conn, bill_nos)
+
+
+@dataclass(frozen=True)
+class ManifestDeclaration:
+    id: str
+    number: str
+    status: str
+    channel: str | None
+    customs_code: str
+
+
+def declarations_of_manifest(conn: Connection, manifest_id: str) -> list[ManifestDeclaration]:
+    """Declarations linked to any bill of the manifest."""
+    t, b = db.declarations, db.manifest_bills
+    query = (select(t.c.id, t.c.number, t.c.status, t.c.channel, t.c.customs_code)
+             .join(b, b.c.id == t.c.manifest_bill_id).where(b.c.manifest_id == manifest_id).order_by(t.c.number))
+    return [ManifestDeclaration(r.id, r.number, r.status, r.channel, r.customs_code) for r in conn.execute(query)]

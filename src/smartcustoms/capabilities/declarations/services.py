@@ -19,13 +19,21 @@ from typing import Any
 from sqlalchemy import Connection
 
 from smartcustoms.capabilities.declarations import db
-from smartcustoms.capabilities.declarations.commands import AddAttachment, SubmitDeclaration, TransitionDeclaration
+from smartcustoms.capabilities.declarations.commands import (
+    AddAttachment,
+    ApplyScreening,
+    SubmitDeclaration,
+    TransitionDeclaration,
+)
 from smartcustoms.capabilities.declarations.domain import (
     Action,
+    Channel,
     Declaration,
     EnterpriseFacts,
     InspectionResult,
     Lifecycle,
+    Reason,
+    ScreeningResult,
     Status,
     after_screening,
     may_act,
@@ -38,7 +46,15 @@ from smartcustoms.capabilities.declarations.events import (
     DeclarationScreened,
     DeclarationSubmitted,
 )
-from smartcustoms.capabilities.declarations.ports import DIRECTORY, SCREENER, Directory, Screener
+from smartcustoms.capabilities.declarations.ports import (
+    DIRECTORY,
+    RELEASE_GUARD,
+    SCREENER,
+    DeferredScreener,
+    Directory,
+    ReleaseGuard,
+    Screener,
+)
 from smartcustoms.capabilities.declarations.validation import build_declaration, check_submission, party_codes
 from smartcustoms.kernel.errors import (
     Conflict,
@@ -139,10 +155,14 @@ def _declare_accept_screen(uow: UnitOfWork, d: Declaration, screener: Screener,
                       "currency": d.currency}, tenant=tenant)
     uow.emit(DeclarationSubmitted(**base))
     accepted = transition(d.lifecycle, Action.ACCEPT, at)
-    uow.record("declarations.accept", SUBJECT, d.id, before={"status": "declared"},
-               after={"status": "accepted", "automatic": True}, tenant=tenant)
-    uow.emit(DeclarationAccepted(**base))
     result = screener.screen(d, enterprises)
+    after: dict[str, Any] = {"status": "accepted", "automatic": True}
+    if result.pending:
+        after["screening"] = "pending"
+    uow.record("declarations.accept", SUBJECT, d.id, before={"status": "declared"}, after=after, tenant=tenant)
+    uow.emit(DeclarationAccepted(**base))
+    if result.pending:
+        return replace(d, lifecycle=accepted)
     screened = transition(accepted, Action.SCREEN, at, screening=result)
     rules = [r.rule for r in result.reasons]
     uow.record("declarations.screen", SUBJECT, d.id, before={"status": "accepted"},
@@ -193,6 +213,7 @@ def do_submit_batch(runtime: Runtime, who: Principal, cmds: Sequence[SubmitDecla
         rows: list[dict[str, Any]] = []
         items: list[dict[str, Any]] = []
         seen: set[str] = set()
+        pending: list[Declaration] = []
         for index, cmd in enumerate(cmds):
             errors = check_submission(cmd, refs, by_code)
             if errors:
@@ -209,6 +230,8 @@ def do_submit_batch(runtime: Runtime, who: Principal, cmds: Sequence[SubmitDecla
                 continue
             seen.add(d.number)
             d = _declare_accept_screen(uow, d, screener, by_id)
+            if d.lifecycle.status is Status.ACCEPTED:
+                pending.append(d)
             rows.append(db.header_row(d, who.user_id, bills.get(d.bill_no or "")))
             items.extend(db.item_rows(d))
             outcomes.append(Outcome(index, "created", declaration=d))
@@ -216,6 +239,9 @@ def do_submit_batch(runtime: Runtime, who: Principal, cmds: Sequence[SubmitDecla
             db.insert_declarations(conn, rows, items)
         except db.DuplicateKey:
             raise Conflict("declarations.duplicate_number_concurrent") from None
+        if pending:
+            deferred: DeferredScreener = screener  # type: ignore[assignment]
+            deferred.defer(conn, pending, by_id)
         uow.commit()
     return outcomes
 
@@ -257,6 +283,8 @@ def do_transition(runtime: Runtime, who: Principal, cmd: TransitionDeclaration) 
             except ValueError:
                 raise ValidationFailed([FieldError("result", "declarations.result_invalid",
                                                    {"value": cmd.result or ""})]) from None
+        if action is Action.RELEASE:
+            _check_release(runtime, uow.conn, row)
         new = _advance(uow, d, action, note=cmd.note, **kwargs)
         if not db.save_lifecycle(uow.conn, d.id, new.lifecycle, expected=d.lifecycle.status):
             raise Conflict("declarations.changed_concurrently")
@@ -283,11 +311,65 @@ def do_automatic_transition(runtime: Runtime, actor: audit.Actor, cmd: Transitio
             except ValueError:
                 raise ValidationFailed([FieldError("result", "declarations.result_invalid",
                                                    {"value": cmd.result or ""})]) from None
+        if action is Action.RELEASE:
+            _check_release(runtime, uow.conn, row)
         new = _advance(uow, d, action, automatic=True, note=cmd.note, **kwargs)
         if not db.save_lifecycle(uow.conn, d.id, new.lifecycle, expected=d.lifecycle.status):
             raise Conflict("declarations.changed_concurrently")
         uow.commit()
     return new
+
+
+def _release_blocked(runtime: Runtime, conn: Connection, row: Mapping[str, Any]) -> tuple[str, dict[str, str]] | None:
+    guard: ReleaseGuard | None = runtime.ports.get(RELEASE_GUARD)
+    return guard.blocked(conn, row) if guard is not None else None
+
+
+def _check_release(runtime: Runtime, conn: Connection, row: Mapping[str, Any]) -> None:
+    """Refuse a release while the release guard (the risk capability: a locked manifest) says so."""
+    blocked = _release_blocked(runtime, conn, row)
+    if blocked is not None:
+        raise Conflict(blocked[0], **blocked[1])
+
+
+def do_apply_screening(runtime: Runtime, actor: audit.Actor, cmd: ApplyScreening) -> Declaration:
+    """Apply a screening decision made after submission (a pending declaration, see `ScreeningResult.pending`):
+    screen with the channel and reasons, then release or order inspection — each an automatic step with its
+    audit entry and event. Idempotent under redelivery: a declaration already past `accepted` is only moved on
+    if it still waits in `screened` (a release the release guard refused earlier); otherwise left as it is.
+    A release the guard refuses leaves the declaration `screened`, with the reason in the audit entry."""
+    try:
+        channel = Channel(cmd.channel)
+    except ValueError:
+        raise ValidationFailed([FieldError("channel", "field.invalid")]) from None
+    details = dict(cmd.details or {})
+    with runtime.uow(actor) as uow:
+        row = db.load_row(uow.conn, cmd.declaration_id, for_update=True)
+        if row is None:
+            raise NotFound("declarations.not_found")
+        d = db.declaration_of(row)
+        start = d.lifecycle.status
+        if start is Status.ACCEPTED:
+            result = ScreeningResult(channel, tuple(Reason(rule, key, dict(params))
+                                                    for rule, key, params in cmd.reasons))
+            d = _advance(uow, d, Action.SCREEN, automatic=True, screening=result)
+            uow.record("declarations.screening_details", SUBJECT, d.id, after=details, tenant=d.trader_id)
+        elif start is not Status.SCREENED:
+            return d
+        if d.lifecycle.channel is Channel.INSPECTION:
+            d = _advance(uow, d, Action.ORDER_INSPECTION, automatic=True)
+        else:
+            blocked = _release_blocked(runtime, uow.conn, row)
+            if blocked is None:
+                d = _advance(uow, d, Action.RELEASE, automatic=True)
+            elif start is Status.ACCEPTED:
+                uow.record("declarations.release_blocked", SUBJECT, d.id,
+                           after={"key": blocked[0], "params": blocked[1]}, tenant=d.trader_id)
+        if d.lifecycle.status is not start:
+            if not db.save_lifecycle(uow.conn, d.id, d.lifecycle, expected=start):
+                raise Conflict("declarations.changed_concurrently")
+            uow.commit()
+    return d
 
 
 class LifecyclePort:
@@ -303,6 +385,10 @@ class LifecyclePort:
 
     def automatic(self, actor: audit.Actor, cmd: TransitionDeclaration) -> str:
         return do_automatic_transition(self.runtime, actor, cmd).lifecycle.status.value
+
+    def apply_screening(self, actor: audit.Actor, cmd: ApplyScreening) -> str:
+        """A deferred screening decision (see `do_apply_screening`)."""
+        return do_apply_screening(self.runtime, actor, cmd).lifecycle.status.value
 
 
 def clearance_hours(lc: Lifecycle) -> float | None:

@@ -18,6 +18,8 @@ from sqlalchemy import select
 
 from smartcustoms.capabilities.declarations import db, services
 from smartcustoms.capabilities.declarations.commands import GoodsLine, SubmitDeclaration, TransitionDeclaration
+from smartcustoms.capabilities.declarations.ports import SCREENER
+from smartcustoms.capabilities.declarations.screening import DefaultScreener
 from smartcustoms.capabilities.enterprise.queries import EnterpriseView, customs_today, list_enterprises
 from smartcustoms.capabilities.reference.queries import reference_sets
 from smartcustoms.kernel.codes import make_declaration_number
@@ -210,7 +212,10 @@ DEMO_PATHS = ["released", "released", "closed", "released", "inspection_ordered"
 
 
 def load_demo(runtime: Runtime) -> None:
-    """~60 declarations over the last ten days across every state. Idempotent: numbers are fixed."""
+    """~60 declarations over the last ten days across every state. Idempotent: numbers are fixed.
+    The history is screened by the default rules (as before a risk capability was installed), so that every
+    state is present at once; live declarations (the simulator) go through the installed screener."""
+    runtime = replace(runtime, ports={**runtime.ports, SCREENER: DefaultScreener()})
     parties = demo_parties(runtime)
     rng = random.Random(20261102)
     gen = _generator(runtime, rng)

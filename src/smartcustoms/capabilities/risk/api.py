@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from smartcustoms.capabilities.risk import db, rule_services, services
+from smartcustoms.capabilities.risk import batching, db, manifests, rule_services, services
 from smartcustoms.capabilities.risk.commands import (
     CommitParty,
     EnterBeacon,
@@ -262,3 +262,59 @@ def add_watch_entry(request: Request, list_name: str, body: WatchEntryIn, who: P
 @router.delete("/watch-lists/{list_name}/entries/{value}", status_code=204)
 def remove_watch_entry(request: Request, list_name: str, value: str, who: Principal = OPERATE) -> None:
     rule_services.do_remove_watch_entry(get_runtime(request), who, list_name, value)
+
+
+# --- live screening: queue, batch closing, roster, manifest locks ----------------------------------------------
+class DutyIn(BaseModel):
+    on_duty: bool
+
+
+class LockIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("/queue")
+def queue(request: Request, who: Principal = require(*batching.VIEWERS)) -> list[dict[str, Any]]:
+    """Declarations waiting for their batch, per site."""
+    return batching.access_queue(get_runtime(request), who)
+
+
+@router.get("/batches")
+def list_batches(request: Request, who: Principal = READ) -> list[dict[str, Any]]:
+    return batching.access_batches(get_runtime(request), who)
+
+
+@router.post("/sites/{site}/close")
+def close_batch(request: Request, site: str, who: Principal = OPERATE) -> dict[str, Any]:
+    """Freeze the site's queued declarations now (the operators then enter the dice)."""
+    result = batching.do_close_now(get_runtime(request), who, site)
+    return result or {"site": site, "declarations": 0}
+
+
+@router.get("/roster/{site}")
+def site_roster(request: Request, site: str, who: Principal = require(*batching.VIEWERS)) -> list[dict[str, Any]]:
+    return batching.access_roster(get_runtime(request), who, site)
+
+
+@router.post("/roster/{site}/{user_id}")
+def set_duty(request: Request, site: str, user_id: str, body: DutyIn,
+             who: Principal = require(*batching.DUTY_EDITORS)) -> dict[str, Any]:
+    return batching.do_set_duty(get_runtime(request), who, site, user_id, body.on_duty)
+
+
+@router.get("/manifest-locks")
+def manifest_locks(request: Request, history: bool = False,
+                   who: Principal = require(*manifests.READERS)) -> list[dict[str, Any]]:
+    return manifests.access_locks(get_runtime(request), who, history=history)
+
+
+@router.post("/manifests/{number}/lock", status_code=201)
+def lock_manifest(request: Request, number: str, body: LockIn,
+                  who: Principal = require(*manifests.LOCKERS)) -> dict[str, Any]:
+    return manifests.do_lock_manifest(get_runtime(request), who, number, body.reason)
+
+
+@router.post("/manifests/{number}/unlock")
+def unlock_manifest(request: Request, number: str, body: LockIn,
+                    who: Principal = require(*manifests.LOCKERS)) -> dict[str, Any]:
+    return manifests.do_unlock_manifest(get_runtime(request), who, number, body.reason)

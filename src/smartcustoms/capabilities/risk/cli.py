@@ -22,6 +22,11 @@ def _engine() -> Engine:
     return make_engine(Settings().effective_database_url)
 
 
+randomness_app = typer.Typer(help="Verifiable randomness 双随机: re-derive a batch's draws.", no_args_is_help=True)
+"""Mounted at the top level as `smartcustoms randomness` (issue 3's name for the command)."""
+
+
+@randomness_app.command("verify")
 @app.command("randomness-verify")
 def randomness_verify(batch: str) -> None:
     """Re-derive every selection, assignment and re-inspection of BATCH; exit 1 naming any mismatch."""

@@ -225,3 +225,152 @@ def delete_watch_entry(conn: Connection, list_name: str, value: str) -> int:
     result = conn.execute(risk_watch_entries.delete().where(risk_watch_entries.c.list_name == list_name,
                                                             risk_watch_entries.c.value == value))
     return int(result.rowcount or 0)
+
+
+# --- the screening queue, the duty roster, manifest locks and inspection findings (risk_0002) -------------------
+risk_queue = Table(
+    "risk_queue", metadata,
+    Column("declaration_id", String(64), primary_key=True),
+    Column("site", String(32), nullable=False),
+    Column("enterprise_id", String(64), nullable=False),
+    Column("body", JSONType, nullable=False),  # the plain dict the rules engine reads (domain/rules.py)
+    Column("queued_at", UTCDateTime(), nullable=False),
+    Index("ix_risk_queue_site_queued", "site", "queued_at"),
+)
+
+risk_duty = Table(
+    "risk_duty", metadata,
+    Column("user_id", String(64), primary_key=True),
+    Column("on_duty", Boolean, nullable=False),
+    Column("changed_by", String(64), nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+)
+
+risk_manifest_locks = Table(
+    "risk_manifest_locks", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("manifest_id", String(64), nullable=False, index=True),
+    Column("manifest_number", String(64), nullable=False),
+    Column("port_code", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("rule_id", String(64), nullable=True),  # set when a manifest rule locked it automatically
+    Column("locked_by", String(64), nullable=False),
+    Column("locked_at", UTCDateTime(), nullable=False),
+    Column("unlocked_by", String(64), nullable=True),
+    Column("unlocked_at", UTCDateTime(), nullable=True),
+    Column("unlock_reason", Text, nullable=True),
+)
+
+risk_findings = Table(
+    "risk_findings", metadata,
+    Column("event_id", String(64), primary_key=True),  # idempotent under redelivery
+    Column("declaration_id", String(64), nullable=False, index=True),
+    Column("enterprise_id", String(64), nullable=False, index=True),
+    Column("outcome", String(16), nullable=False),  # conform | discrepancy (the training label)
+    Column("kind", String(64), nullable=False),
+    Column("recovered_revenue", String(32), nullable=False),
+    Column("serious", Boolean, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+
+def enqueue(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(risk_queue), rows)
+
+
+def queue_stats(conn: Connection) -> dict[str, tuple[int, Any]]:
+    """site → (queued declarations, oldest queued_at)."""
+    from sqlalchemy import func
+
+    query = select(risk_queue.c.site, func.count(), func.min(risk_queue.c.queued_at)).group_by(risk_queue.c.site)
+    return {site: (int(n), oldest) for site, n, oldest in conn.execute(query)}
+
+
+def take_queue(conn: Connection, site: str, limit: int) -> list[dict[str, Any]]:
+    query = (select(risk_queue).where(risk_queue.c.site == site)
+             .order_by(risk_queue.c.queued_at, risk_queue.c.declaration_id).limit(limit))
+    if conn.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def remove_from_queue(conn: Connection, ids: list[str]) -> None:
+    for start in range(0, len(ids), 1000):
+        conn.execute(risk_queue.delete().where(risk_queue.c.declaration_id.in_(ids[start:start + 1000])))
+
+
+def open_batch_of(conn: Connection, site: str) -> dict[str, Any] | None:
+    """The committed (open) batch of a site, if any: the one the next freeze uses."""
+    query = (select(risk_batches).where(risk_batches.c.site == site, risk_batches.c.status == "committed")
+             .order_by(risk_batches.c.committed_at))
+    if conn.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def list_batches(conn: Connection, customs_scope: frozenset[str] | None, limit: int = 50) -> list[dict[str, Any]]:
+    cols = [c for c in risk_batches.c if c.name not in ("server_seed", "outcome")]
+    query = select(*cols).order_by(risk_batches.c.committed_at.desc()).limit(limit)
+    if customs_scope is not None:
+        query = query.where(risk_batches.c.customs_code.in_(sorted(customs_scope)))
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def duty_off(conn: Connection) -> set[str]:
+    return set(conn.execute(select(risk_duty.c.user_id).where(risk_duty.c.on_duty.is_(False))).scalars())
+
+
+def set_duty(conn: Connection, user_id: str, on_duty: bool, changed_by: str, at: Any) -> None:
+    conn.execute(risk_duty.delete().where(risk_duty.c.user_id == user_id))
+    conn.execute(insert(risk_duty).values(user_id=user_id, on_duty=on_duty, changed_by=changed_by, changed_at=at))
+
+
+def open_tasks(conn: Connection, officers: Iterable[str], since: Any) -> dict[str, int]:
+    """Selected declarations drawn to each officer since `since` whose report is not in yet (the load)."""
+    from sqlalchemy import exists, func
+
+    ids = list(officers)
+    if not ids:
+        return {}
+    d, r = risk_decisions, risk_rechecks
+    reported = exists().where(r.c.batch_id == d.c.batch_id, r.c.task_id == d.c.declaration_id)
+    query = (select(d.c.officer_id, func.count()).where(d.c.officer_id.in_(ids), d.c.drawn_at >= since, ~reported)
+             .group_by(d.c.officer_id))
+    return {o: int(n) for o, n in conn.execute(query)}
+
+
+def active_locks(conn: Connection, manifest_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    t = risk_manifest_locks
+    query = select(t).where(t.c.unlocked_at.is_(None)).order_by(t.c.locked_at.desc())
+    if manifest_ids is not None:
+        query = query.where(t.c.manifest_id.in_(sorted(set(manifest_ids))))
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def lock_history(conn: Connection, limit: int = 100) -> list[dict[str, Any]]:
+    t = risk_manifest_locks
+    return [dict(r) for r in conn.execute(select(t).order_by(t.c.locked_at.desc()).limit(limit)).mappings()]
+
+
+def decision_of(conn: Connection, declaration_id: str) -> dict[str, Any] | None:
+    query = (select(risk_decisions).where(risk_decisions.c.declaration_id == declaration_id)
+             .order_by(risk_decisions.c.drawn_at.desc()))
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def recent_hits(conn: Connection, limit: int = 100) -> list[dict[str, Any]]:
+    """Declarations with rule hits in the most recently frozen batches (the current hit list)."""
+    query = (select(risk_batch_leaves.c.batch_id, risk_batch_leaves.c.body, risk_batches.c.frozen_at)
+             .join(risk_batches, risk_batches.c.id == risk_batch_leaves.c.batch_id)
+             .where(risk_batch_leaves.c.kind == "declaration", risk_batches.c.frozen_at.is_not(None))
+             .order_by(risk_batches.c.frozen_at.desc()).limit(limit * 20))
+    out = []
+    for batch_id, body, frozen_at in conn.execute(query):
+        if body.get("rules"):
+            out.append({"batch_id": batch_id, "frozen_at": frozen_at, **dict(body)})
+            if len(out) >= limit:
+                break
+    return out

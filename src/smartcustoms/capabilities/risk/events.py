@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from smartcustoms.platform.events import Event
 
@@ -33,6 +33,8 @@ class DeclarationDecided(Event):
     unloading_method: str
     officer_id: str | None
     score: str
+    reasons: tuple[dict[str, Any], ...] = ()
+    """The explanation: [{key: "risk.reason.…", params: {…}}, …] (message keys of the risk catalogue)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class RecheckDrawn(Event):
     recheck_officer: str | None
     chief: bool
     chief_officer: str | None
+    declaration_id: str = ""
+    """The task's declaration (a task id is its declaration id)."""
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,12 @@ def active_rules(conn: Connection) -> list[Rule]:
     return [Rule.from_definition(r["definition"]) for r in db.rule_versions(conn) if r["status"] == "active"]
 
 
+def manifest_lock_rules(conn: Connection) -> set[str]:
+    """Manifest rules: active rules whose definition asks to lock the manifest on a hit (``"lock_manifest": true``)."""
+    return {r["rule_id"] for r in db.rule_versions(conn) if r["status"] == "active"
+            and r["definition"].get("lock_manifest") is True}
+
+
 def run_dry_run(runtime: Runtime, who: Principal, declarations: Sequence[Mapping[str, Any]], on: date,
                 definitions: Sequence[Mapping[str, Any]] = (), rule_ids: Sequence[str] = (),
                 history: Sequence[Mapping[str, Any]] = (), watch_lists: Mapping[str, Sequence[str]] | None = None

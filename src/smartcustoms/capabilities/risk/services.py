@@ -56,6 +56,7 @@ from smartcustoms.platform.audit import trail
 from smartcustoms.platform.http import actor_of
 from smartcustoms.platform.identity.model import Principal, Role
 from smartcustoms.platform.runtime import Runtime
+from smartcustoms.platform.uow import UnitOfWork
 
 SUBJECT = "risk_batch"
 OPERATORS = (Role.RISK_OFFICER, Role.ADMIN)
@@ -96,18 +97,23 @@ def do_open_batch(runtime: Runtime, who: Principal, cmd: OpenBatch) -> dict[str,
     if not cmd.site.strip():
         errors.append(FieldError("site", "field.required"))
     collect(errors)
+    with runtime.uow(actor_of(who)) as uow:
+        result = open_in(uow, who, cmd)
+        uow.commit()
+    return result
+
+
+def open_in(uow: UnitOfWork, who: Principal, cmd: OpenBatch) -> dict[str, Any]:
+    """Commit a new server seed for a batch, inside the caller's unit of work."""
     batch_id = cmd.batch_id or f"B-{uuid.uuid4().hex[:16]}"
     server_seed = secrets.token_bytes(32)
-    with runtime.uow(actor_of(who)) as uow:
-        if db.load_batch(uow.conn, batch_id) is not None:
-            raise Conflict("risk.batch.exists", batch_id=batch_id)
-        values = {"id": batch_id, "customs_code": cmd.customs_code, "site": cmd.site, "status": "committed",
-                  "commit": commitment(server_seed), "server_seed": server_seed.hex(), "created_by": who.user_id,
-                  "committed_at": uow.now}
-        db.insert_batch(uow.conn, values)
-        uow.record("risk.batch_committed", SUBJECT, batch_id, after={"commit": values["commit"],
-                                                                     "site": cmd.site})
-        uow.commit()
+    if db.load_batch(uow.conn, batch_id) is not None:
+        raise Conflict("risk.batch.exists", batch_id=batch_id)
+    values = {"id": batch_id, "customs_code": cmd.customs_code, "site": cmd.site, "status": "committed",
+              "commit": commitment(server_seed), "server_seed": server_seed.hex(), "created_by": who.user_id,
+              "committed_at": uow.now}
+    db.insert_batch(uow.conn, values)
+    uow.record("risk.batch_committed", SUBJECT, batch_id, after={"commit": values["commit"], "site": cmd.site})
     return {"batch_id": batch_id, "commit": values["commit"], "status": "committed"}
 
 
@@ -165,23 +171,29 @@ def do_freeze_batch(runtime: Runtime, who: Principal, cmd: FreezeBatch) -> dict[
     """Freeze the population, the roster and the policy; publish the batch root."""
     check_freeze(cmd)
     with runtime.uow(actor_of(who)) as uow:
-        row = access_batch(uow.conn, who, cmd.batch_id, *OPERATORS, for_update=True)
-        _expect(row, "committed")
-        collect([FieldError(f"candidates.{i}.site", "risk.batch.other_site", {"site": row["site"]})
-                 for i, c in enumerate(cmd.candidates) if c.site != row["site"]])
-        # conflict exclusion: add the enterprises each officer was drawn for within the last N days
-        since = uow.now - timedelta(days=cmd.dispatch.conflict_days)
-        history = db.recent_enterprises(uow.conn, [o.id for o in cmd.roster], since)
-        roster = [replace(o, recent_enterprises=o.recent_enterprises | frozenset(history.get(o.id, ())))
-                  for o in cmd.roster]
-        leaves = B.leaves(cmd.candidates, roster, cmd.selection, cmd.dispatch)
-        root = merkle_root(leaves)
-        db.save_leaves(uow.conn, cmd.batch_id, leaves)
-        db.update_batch(uow.conn, cmd.batch_id, status="frozen", batch_root=root, frozen_at=uow.now)
-        uow.record("risk.batch_frozen", SUBJECT, cmd.batch_id, before={"status": "committed"},
-                   after={"status": "frozen", "batch_root": root, "declarations": len(cmd.candidates),
-                          "officers": len(cmd.roster)})
+        result = freeze_in(uow, who, cmd)
         uow.commit()
+    return result
+
+
+def freeze_in(uow: UnitOfWork, who: Principal, cmd: FreezeBatch) -> dict[str, Any]:
+    """The freeze inside the caller's unit of work (`check_freeze` done by the caller)."""
+    row = access_batch(uow.conn, who, cmd.batch_id, *OPERATORS, for_update=True)
+    _expect(row, "committed")
+    collect([FieldError(f"candidates.{i}.site", "risk.batch.other_site", {"site": row["site"]})
+             for i, c in enumerate(cmd.candidates) if c.site != row["site"]])
+    # conflict exclusion: add the enterprises each officer was drawn for within the last N days
+    since = uow.now - timedelta(days=cmd.dispatch.conflict_days)
+    history = db.recent_enterprises(uow.conn, [o.id for o in cmd.roster], since)
+    roster = [replace(o, recent_enterprises=o.recent_enterprises | frozenset(history.get(o.id, ())))
+              for o in cmd.roster]
+    leaves = B.leaves(cmd.candidates, roster, cmd.selection, cmd.dispatch)
+    root = merkle_root(leaves)
+    db.save_leaves(uow.conn, cmd.batch_id, leaves)
+    db.update_batch(uow.conn, cmd.batch_id, status="frozen", batch_root=root, frozen_at=uow.now)
+    uow.record("risk.batch_frozen", SUBJECT, cmd.batch_id, before={"status": "committed"},
+               after={"status": "frozen", "batch_root": root, "declarations": len(cmd.candidates),
+                      "officers": len(cmd.roster)})
     return {"batch_id": cmd.batch_id, "batch_root": root, "status": "frozen"}
 
 
@@ -246,7 +258,8 @@ def do_enter_entropy(runtime: Runtime, who: Principal, cmd: EnterDice | EnterBea
                           "assigned": len(record["assignments"]), "unassigned": len(record["unassigned"])})
         for r in rows:
             uow.emit(DeclarationDecided(cmd.batch_id, r["declaration_id"], r["selected"], r["source"], r["channel"],
-                                        r["inspection_method"], r["unloading_method"], r["officer_id"], r["score"]))
+                                        r["inspection_method"], r["unloading_method"], r["officer_id"], r["score"],
+                                        tuple(r["reasons"])))
         uow.emit(BatchDrawn(cmd.batch_id, row["site"], len(rows), len(record["selections"]),
                             len(record["assignments"])))
         uow.commit()
@@ -279,7 +292,7 @@ def do_submit_report(runtime: Runtime, who: Principal, cmd: SubmitReport) -> Rec
         db.update_batch(uow.conn, cmd.batch_id, outcome=new)
         uow.record("risk.recheck_drawn", SUBJECT, cmd.batch_id, after=outcome.as_dict())
         uow.emit(RecheckDrawn(cmd.batch_id, cmd.task_id, outcome.recheck, outcome.recheck_officer, outcome.chief,
-                              outcome.chief_officer))
+                              outcome.chief_officer, cmd.task_id))
         uow.commit()
     return outcome
 
