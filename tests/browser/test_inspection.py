@@ -34,8 +34,8 @@ class _NotDrawn:
 
 
 def _new_task(runtime: Any) -> tuple[str, str, str]:
-    """A fresh declaration of the demo trader 宁波甬港 that the default rules send to inspection (HS chapter 93);
-    the running relay turns the order into a task. Returns (task id, declaration id, officer user name)."""
+    """A fresh declaration of the demo trader 宁波甬港 that the rules send to inspection (HS chapter 93), decided
+    in a drawn risk batch; the running relay turns the decision into a task for the drawn officer. Returns (task id, declaration id, officer user name)."""
     from smartcustoms.capabilities.declarations.services import do_submit
     from smartcustoms.capabilities.enterprise.queries import find_by_code
     from smartcustoms.capabilities.inspection.db import tasks
@@ -51,7 +51,12 @@ def _new_task(runtime: Any) -> tuple[str, str, str]:
     cmd = replace(submission(880_000 + uuid.uuid4().int % 100_000, items=2), trader=trader.customs_code,
                   items=(line(1, hs_code="9302000000"), line(2)))
     declaration_id = do_submit(runtime, who, cmd).id
-    deadline = time.monotonic() + 10
+    # risk screens in batches: close Beilun's batch now (the simulated operators enter the dice) so the drawn
+    # decision — inspection, by the HS chapter 93 rule — reaches declarations and inspection through the relay
+    from smartcustoms.capabilities.risk.batching import SYSTEM, do_close_batch
+
+    assert do_close_batch(runtime, SYSTEM, "3104", simulated_entropy=True) is not None
+    deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with runtime.engine.connect() as conn:
             row = conn.execute(select(tasks.c.id, users.c.username).join(users, users.c.id == tasks.c.officer_id)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from smartcustoms.capabilities.risk import batching, credit, pages, recheck
+from smartcustoms.capabilities.risk import batching, credit, demo, pages, recheck
 from smartcustoms.capabilities.risk.api import router
 from smartcustoms.capabilities.risk.cli import app as cli_app
 from smartcustoms.capabilities.risk.manifests import ManifestGuard
@@ -42,5 +42,6 @@ capability = Capability(
     handlers=_handlers,
     cli=cli_app,
     simulator=batching.make_simulator,
+    demo=demo.load_demo,
     nav=[("/risk", "风险布控", "Risk targeting")],
 )

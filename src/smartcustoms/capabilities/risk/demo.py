@@ -1,0 +1,38 @@
+"""The baseline rule set (基础布控规则) for `make run`: what the platform's default screener checked before risk
+took over screening — arms and antiques always inspected, banned solid waste, unit values far below the
+history — now as versioned, active risk rules a risk officer can see, dry-run, edit and retire. Idempotent:
+a rule id that exists already is left as it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from smartcustoms.capabilities.risk import db, rule_services
+from smartcustoms.capabilities.risk.batching import SYSTEM
+from smartcustoms.platform.runtime import Runtime
+
+BASELINE_RULES: tuple[dict[str, Any], ...] = (
+    {"id": "ARMS_93", "when": {"item": {"hs": ["93"]}}, "channel": "manual", "effective_from": "2020-01-01",
+     "reason": {"zh-CN": "第93章 武器、弹药:100% 人工查验", "en": "Chapter 93 arms and ammunition: always inspected"}},
+    {"id": "ANTIQUES_97", "when": {"item": {"hs": ["97"]}}, "channel": "manual", "effective_from": "2020-01-01",
+     "reason": {"zh-CN": "第97章 艺术品、收藏品及古物:人工查验",
+                "en": "Chapter 97 works of art and antiques: manual inspection"}},
+    {"id": "SOLID_WASTE", "when": {"item": {"hs": ["3915", "4707", "7204", "7404", "7602"]}},
+     "channel": "machine_and_manual", "effective_from": "2021-01-01",
+     "reason": {"zh-CN": "固体废物(禁止进口):机检加人工查验",
+                "en": "Solid waste (import banned): machine and manual inspection"}},
+    {"id": "UNIT_VALUE_LOW", "when": {"item": {"unit_value": {"op": "lt", "z": -2.5, "min_count": 20}}},
+     "channel": "document_review", "score": "0.4", "effective_from": "2020-01-01",
+     "reason": {"zh-CN": "申报单价显著低于同税号同原产地历史水平", "en": "Unit value far below the history of the "
+                "same HS subheading and origin"}},
+)
+
+
+def load_demo(runtime: Runtime) -> None:
+    with runtime.engine.connect() as conn:
+        present = {rule["id"] for rule in BASELINE_RULES if db.rule_versions(conn, rule["id"])}
+    for definition in BASELINE_RULES:
+        if definition["id"] in present:
+            continue
+        created = rule_services.do_create_rule_version(runtime, SYSTEM, definition)
+        rule_services.do_activate_rule(runtime, SYSTEM, created["rule_id"], created["version"])
