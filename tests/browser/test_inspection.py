@@ -35,7 +35,8 @@ class _NotDrawn:
 
 def _new_task(runtime: Any) -> tuple[str, str, str]:
     """A fresh declaration of the demo trader 宁波甬港 that the rules send to inspection (HS chapter 93), decided
-    in a drawn risk batch; the running relay turns the decision into a task for the drawn officer. Returns (task id, declaration id, officer user name)."""
+    in a drawn risk batch; the running relay turns the decision into a task for the drawn officer.
+    Returns (task id, declaration id, officer user name)."""
     from smartcustoms.capabilities.declarations.services import do_submit
     from smartcustoms.capabilities.enterprise.queries import find_by_code
     from smartcustoms.capabilities.inspection.db import tasks

@@ -67,6 +67,12 @@ class Disagreement:
     """'chapter' when even the chapter differs, else 'heading' or 'subheading'."""
 
 
+def model_ready(runtime: Any) -> bool:
+    """True when a model is current, so a suggestion will not have to train one first (callers on a schedule,
+    such as risk's batch screening, check this before asking)."""
+    return ModelStore(runtime.settings.data_dir).load() is not None
+
+
 def model_for(runtime_or_model: Any) -> tuple[str, HSTextClassifier]:
     if isinstance(runtime_or_model, HSTextClassifier):
         return "in-memory", runtime_or_model

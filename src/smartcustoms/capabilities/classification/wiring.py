@@ -14,7 +14,8 @@ from smartcustoms.platform.capability import Capability
 
 def _provides(runtime: Any) -> dict[str, Any]:
     return {"classification.suggest": partial(queries.suggest, runtime),
-            "classification.disagreement": partial(queries.disagreement, runtime)}
+            "classification.disagreement": partial(queries.disagreement, runtime),
+            "classification.ready": partial(queries.model_ready, runtime)}
 
 
 def _demo(runtime: Any) -> None:

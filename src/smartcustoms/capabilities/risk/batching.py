@@ -98,7 +98,7 @@ def declaration_dict(d: Any, grade: str, manifest_flags: Sequence[str]) -> dict[
             "consignee": d.trader_name, "bill_no": d.bill_no, "currency": d.currency,
             "total_value": str(d.total_value), "gross_weight": str(d.gross_weight), "packages": d.packages,
             "containerised": d.transport_mode == "2", "grade": grade, "manifest_flags": list(manifest_flags),
-            "items": [{"seq": i.seq, "hs_code": i.hs_code, "name": i.name, "origin": i.origin_country,
+            "items": [{"seq": i.seq, "hs_code": i.hs_code, "name": i.name, "spec": i.spec, "origin": i.origin_country,
                        "quantity": str(i.quantity.amount), "unit": i.quantity.unit, "unit_price": str(i.unit_price),
                        "value": str(i.total), "currency": i.currency} for i in d.items]}
 
@@ -189,7 +189,7 @@ def do_close_batch(runtime: Runtime, who: Principal, site: str, config: BatchCon
             return None
         batch = db.open_batch_of(conn, site)
         batch_id = batch["id"] if batch else services.open_in(uow, who, OpenBatch(site, site))["batch_id"]
-        bodies = [q["body"] for q in queued]
+        bodies = hs_checked(runtime, [q["body"] for q in queued])
         screened = screen(bodies, grades={b["enterprise_id"]: b.get("grade", "general") for b in bodies},
                           rules=rule_services.active_rules(conn), on=uow.now.date(), site=site,
                           ctx=Context(_history(conn), rule_services.stored_watch_lists(conn)))
@@ -207,6 +207,24 @@ def do_close_batch(runtime: Runtime, who: Principal, site: str, config: BatchCon
     if simulated_entropy:
         result.update(enter_simulated_dice(runtime, who, batch_id))
     return result
+
+
+def hs_checked(runtime: Runtime, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark each goods item whose declared code disagrees with a confident HS classification: rules read
+    ``items[].hs_disagreement`` ("chapter", "heading" or "subheading"; absent when they agree). Done here, at
+    batch close and off the submission path; skipped when the classification capability or its model is not
+    there (it never trains one on the way)."""
+    ready, check = runtime.ports.get("classification.ready"), runtime.ports.get("classification.disagreement")
+    if ready is None or check is None or not ready():
+        return bodies
+    checked = []
+    for body in bodies:
+        items = []
+        for item in body.get("items", ()):
+            found = check(str(item.get("name", "")), str(item.get("spec", "")), str(item.get("hs_code", "")))
+            items.append({**item, "hs_disagreement": found.level} if found is not None else item)
+        checked.append({**body, "items": items})
+    return checked
 
 
 def _manifest_rule_locks(conn: Connection, screened: Sequence[Any], bodies: Sequence[Mapping[str, Any]]

@@ -25,6 +25,10 @@ BASELINE_RULES: tuple[dict[str, Any], ...] = (
      "channel": "document_review", "score": "0.4", "effective_from": "2020-01-01",
      "reason": {"zh-CN": "申报单价显著低于同税号同原产地历史水平", "en": "Unit value far below the history of the "
                 "same HS subheading and origin"}},
+    {"id": "HS_DISAGREEMENT", "channel": "document_review", "score": "0.3", "effective_from": "2020-01-01",
+     "when": {"item": {"field": "hs_disagreement", "op": "in", "value": ["chapter", "heading"]}},
+     "reason": {"zh-CN": "申报商品编码与智能归类建议在章或品目层级不一致", "en": "The declared commodity code "
+                "disagrees with a confident HS classification at chapter or heading level"}},
 )
 
 
