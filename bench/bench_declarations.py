@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
 
 from bench.decl_setup import BROKER, HS_CODES, TRADER, seed
+from bench.scratch import scratch_postgres
 from smartcustoms.capabilities.declarations import db as decl_db
 from smartcustoms.capabilities.declarations.commands import GoodsLine, SubmitDeclaration
 from smartcustoms.capabilities.declarations.validation import build_declaration
@@ -30,7 +30,6 @@ from smartcustoms.kernel.codes import make_declaration_number
 BATCH = 500
 ITEMS = 5
 BATCHES = int(os.environ.get("BENCH_DECL_BATCHES", "20"))
-PG_ADMIN = os.environ.get("SMARTCUSTOMS_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -159,21 +158,10 @@ def main() -> None:
           "each request alternates with a raw batch of the same size")
     with tempfile.TemporaryDirectory() as tmp:
         run_one("SQLite", f"sqlite:///{tmp}/bench.db", Path(tmp) / "data")
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"sc_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        print(f"PostgreSQL not reachable ({exc.__class__.__name__}); skipped")
-        return
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            run_one("PostgreSQL", PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", Path(tmp) / "data")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres() as url:
+        if url is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                run_one("PostgreSQL", url, Path(tmp) / "data")
 
 
 if __name__ == "__main__":

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
 
-from bench.bench_declarations import PG_ADMIN, ROOT, declaration, free_port
+from bench.bench_declarations import ROOT, declaration, free_port
 from bench.decl_setup import BROKER, TRADER, seed
+from bench.scratch import scratch_postgres
 
 OFFICERS = int(os.environ.get("BENCH_INSPECTION_OFFICERS", "50"))
 PHOTO_BYTES = 2 * 1024 * 1024
@@ -178,21 +178,10 @@ def run(url: str, data_dir: Path) -> None:
 def main() -> None:
     print(f"{OFFICERS} officers at once, each: 3 photos × 2 MB uploaded, then the report (5 findings, signature); "
           "PostgreSQL, uvicorn (1 worker) in its own process, loopback")
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"sc_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        print(f"PostgreSQL not reachable ({exc.__class__.__name__}); skipped")
-        return
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            run(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", Path(tmp) / "data")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres() as url:
+        if url is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                run(url, Path(tmp) / "data")
 
 
 if __name__ == "__main__":
