@@ -28,7 +28,7 @@ from sqlalchemy import Connection, select
 
 import smartcustoms.capabilities.declarations.queries as declarations_queries
 from smartcustoms.capabilities.declarations.commands import PENDING, ApplyScreening, ScreeningResult
-from smartcustoms.capabilities.risk import db, manifests, rule_services, services
+from smartcustoms.capabilities.risk import db, manifests, rule_services, scoring, services
 from smartcustoms.capabilities.risk.commands import EnterDice, FreezeBatch, OpenBatch
 from smartcustoms.capabilities.risk.domain.dispatch import INSPECTOR, SECTION_CHIEF, DispatchPolicy, Officer
 from smartcustoms.capabilities.risk.domain.rules import Context, UnitValueHistory
@@ -192,7 +192,8 @@ def do_close_batch(runtime: Runtime, who: Principal, site: str, config: BatchCon
         bodies = hs_checked(runtime, [q["body"] for q in queued])
         screened = screen(bodies, grades={b["enterprise_id"]: b.get("grade", "general") for b in bodies},
                           rules=rule_services.active_rules(conn), on=uow.now.date(), site=site,
-                          ctx=Context(_history(conn), rule_services.stored_watch_lists(conn)))
+                          ctx=Context(_history(conn), rule_services.stored_watch_lists(conn)),
+                          scorer=scoring.scorer_for(runtime.settings.data_dir))
         cmd = FreezeBatch(batch_id, tuple(s.candidate for s in screened), roster(conn, site, uow.now),
                           config.selection(len(bodies)), config.dispatch)
         services.check_freeze(cmd)

@@ -1,13 +1,16 @@
 """The baseline rule set (基础布控规则) for `make run`: what the platform's default screener checked before risk
 took over screening — arms and antiques always inspected, banned solid waste, unit values far below the
 history — now as versioned, active risk rules a risk officer can see, dry-run, edit and retire. Idempotent:
-a rule id that exists already is left as it is."""
+a rule id that exists already is left as it is. It also makes sure a risk model exists (`ensure_model`), so that
+the demo's decisions carry a score and its top reasons."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from smartcustoms.capabilities.risk import db, rule_services
+from smartcustoms.capabilities.risk import db, rule_services, scoring
 from smartcustoms.capabilities.risk.batching import SYSTEM
 from smartcustoms.platform.runtime import Runtime
 
@@ -32,7 +35,25 @@ BASELINE_RULES: tuple[dict[str, Any], ...] = (
 )
 
 
+DEMO_MODEL = {"rows": 4000, "months": 6, "seed": 7, "test_months": 1, "n_estimators": 60}
+"""A small model on a small synthetic trade set: about a second to train (`smartcustoms risk train` for the
+full one)."""
+
+
+def ensure_model(data_dir: Path) -> Path:
+    """The current risk model artefact; a small one is trained first when there is none."""
+    from smartcustoms.capabilities.risk.evaluation import train_and_save
+
+    current = scoring.current_artefact(data_dir)
+    if current is not None:
+        return current
+    folder, _card = train_and_save(scoring.models_root(data_dir), trained_at=datetime.now(UTC).isoformat(
+        timespec="seconds"), **DEMO_MODEL)
+    return folder
+
+
 def load_demo(runtime: Runtime) -> None:
+    ensure_model(Path(runtime.settings.data_dir))
     with runtime.engine.connect() as conn:
         present = {rule["id"] for rule in BASELINE_RULES if db.rule_versions(conn, rule["id"])}
     for definition in BASELINE_RULES:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from smartcustoms.capabilities.risk import scoring
 from smartcustoms.capabilities.risk.domain.selection import Candidate, SelectionPolicy, choose
 from smartcustoms.capabilities.risk.randomness import VerifiableDraws
 from smartcustoms.ml.risk import artefact
@@ -195,4 +196,5 @@ def train_and_save(out: Path, *, rows: int, months: int, seed: int, test_months:
                              "v1": m[1]["revenue"], "v2": m[2]["revenue"], "v10": m[10]["revenue"]}
     card = MODEL_CARD.format(**{**facts, "version": "{version}"})
     folder, _version = artefact.save(model, out, {**facts, "metrics": {str(n): v for n, v in m.items()}}, card)
+    scoring.save_encoders(folder, scoring.synthetic_encoders(train))
     return folder, (folder / "MODEL_CARD.md").read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from smartcustoms.capabilities.risk import db
+from smartcustoms.capabilities.risk import db, scoring
 from smartcustoms.capabilities.risk.commands import (
     CommitParty,
     EnterBeacon,
@@ -249,7 +249,8 @@ def do_enter_entropy(runtime: Runtime, who: Principal, cmd: EnterDice | EnterBea
                  "source": d.source, "channel": d.channel.value, "inspection_method": d.inspection_method.value,
                  "unloading_method": d.unloading_method.value, "score": by_id[d.declaration_id].score,
                  "officer_id": outcome.dispatch.assignments.get(d.declaration_id),
-                 "reasons": [r.as_dict() for r in d.reasons]} for d in outcome.selection.decisions]
+                 "reasons": [r.as_dict() for r in d.reasons] + scoring.explain_reasons(by_id[d.declaration_id])}
+            for d in outcome.selection.decisions]
         db.save_decisions(uow.conn, rows)
         db.update_batch(uow.conn, cmd.batch_id, status="drawn", entropy=source.record(), outcome=record,
                         entropy_at=uow.now)
