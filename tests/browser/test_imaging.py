@@ -1,10 +1,13 @@
 """Central image review in the browser: a reviewer opens the next scan, marks a region by dragging on the
 canvas, sends the scan to manual inspection; the decision with the region is on the scan's page, the
-`imaging/manual_inspection_requested` event carries the region, and an inspector on a phone sees it."""
+`imaging/manual_inspection_requested` event carries the region, and an inspector on a phone sees it — on the
+scan page and, through the relay, as a marked region on the inspection task the scan was attached to."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import time
 
 import pytest
 from sqlalchemy import select
@@ -53,3 +56,31 @@ def test_reviewer_marks_a_region_and_sends_to_manual_inspection(live_server: Any
     login(phone, base, "inspector.li", "demo-pass-2026")
     phone.goto(f"{base}/imaging/scans/{scan_id}")
     assert phone.locator("[data-testid=decided-region][data-label=weapon]").count() == 1
+
+    # the running relay hands the event to inspection: the region is attached to the declaration's task
+    from smartcustoms.capabilities.inspection.db import scan_marks, tasks
+    from smartcustoms.platform.identity.tables import users
+
+    deadline, mark = time.monotonic() + 10, None
+    while mark is None and time.monotonic() < deadline:
+        with runtime.engine.connect() as conn:
+            mark = conn.execute(select(scan_marks).where(scan_marks.c.scan_id == scan_id)).mappings().first()
+        time.sleep(0.1)
+    from smartcustoms.capabilities.declarations.queries import get_declaration
+    with runtime.engine.connect() as conn:
+        dd = get_declaration(conn, sent[0]["declaration_id"]) if sent[0]["declaration_id"] else None
+        ob = conn.execute(select(outbox).where(outbox.c.topic == "imaging/manual_inspection_requested")).mappings().all()
+    assert mark is not None and mark["regions"][0]["label"] == "weapon", (sent, dd, ob)
+    with runtime.engine.connect() as conn:
+        officer = conn.execute(select(users.c.username).join(tasks, tasks.c.officer_id == users.c.id)
+                               .where(tasks.c.id == mark["task_id"])).scalar()
+    assert officer is not None
+    if officer != "inspector.li":
+        phone.context.clear_cookies()
+        login(phone, base, officer, "demo-pass-2026")
+    phone.goto(f"{base}/inspection/tasks/{mark['task_id']}")
+    region_row = phone.locator("[data-testid=scan-region][data-label=weapon]")
+    assert region_row.count() == 1 and region_row.first.is_visible()
+    assert phone.locator("[data-testid=goods-item]").count() > 0
+    phone.click("[data-testid=scan-link]")
+    phone.wait_for_url(f"**/imaging/scans/{scan_id}")

@@ -254,3 +254,12 @@ def declaration_detail(conn: Connection, declaration_id: str) -> DeclarationDeta
         transport_name=row["transport_name"], bill_no=row["bill_no"], gross_weight=row["gross_weight"],
         net_weight=row["net_weight"], packages=int(row["packages"]), total_value=row["total_value"],
         currency=row["currency"], status=row["status"], items=items, bill=bill)
+
+
+def declarations_of_container(conn: Connection, container_no: str) -> list[ManifestDeclaration]:
+    """Declarations linked to a manifest bill that carries this container (ISO 6346 number), by number."""
+    t, c = db.declarations, db.manifest_containers
+    query = (select(t.c.id, t.c.number, t.c.status, t.c.channel, t.c.customs_code)
+             .join(c, c.c.bill_id == t.c.manifest_bill_id).where(c.c.container_no == container_no.strip().upper())
+             .order_by(t.c.number))
+    return [ManifestDeclaration(r.id, r.number, r.status, r.channel, r.customs_code) for r in conn.execute(query)]

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
-from smartcustoms.capabilities.declarations.queries import get_declaration
+from smartcustoms.capabilities.declarations.queries import declarations_of_container, get_declaration
 from smartcustoms.capabilities.inspection import db
 from smartcustoms.capabilities.inspection.commands import OrderInspection, UploadMedia
 from smartcustoms.capabilities.inspection.domain import (
@@ -290,12 +290,23 @@ def do_attach_scan(runtime: Runtime, event_id: str, payload: dict[str, Any]) -> 
     """``imaging/manual_inspection_requested``: attach the scan and its marked regions to the declaration's
     inspection task, ordering one (machine + manual) when none exists yet. Idempotent on the scan id (one row per
     scan; a redelivered event changes nothing). Returns the task id, or None when there is nothing to attach to
-    (no declaration, unknown declaration, or inspected meanwhile)."""
+    (no declaration, unknown declaration, or inspected meanwhile). A scan that names no declaration is matched
+    through its container number to the one declaration not yet inspected whose manifest bill carries it."""
     declaration_id, scan_id = payload.get("declaration_id"), str(payload.get("scan_id") or "")
-    if not declaration_id or not scan_id:
+    if not scan_id:
         return None
     with runtime.engine.connect() as conn:
         if db.load(conn, db.scan_marks, scan_id) is not None:
+            return None
+        container = str(payload.get("container_number") or "")
+        if not declaration_id and container:
+            found = [d.id for d in declarations_of_container(conn, container) if d.status not in PAST_INSPECTION]
+            if len(found) == 1:
+                declaration_id = found[0]
+            elif found:
+                log.warning("scan %s: container %s is on %d open declarations; not attached", scan_id,
+                            container, len(found))
+        if not declaration_id:
             return None
         task_id = conn.execute(select(T.c.id).where(T.c.order_key == f"{declaration_id}:inspection")).scalar()
     if task_id is None:
