@@ -108,3 +108,16 @@ def test_a_scan_without_a_task_orders_machine_and_manual_inspection(client: Any,
     html = client.get(f"/inspection/tasks/{task['id']}", headers=inspector.headers).text
     assert 'data-testid="scan-region" data-label="weapon"' in html
     assert 'data-testid="manifest"' in html and 'data-testid="container"' not in html
+
+
+def test_a_scan_without_declaration_is_matched_through_its_container(client: Any, make_user: Any,
+                                                                     runtime: Any) -> None:
+    make_user("inspector", org_unit="3104")
+    trader = make_user("enterprise_user", enterprise_id=TRADER.id)
+    assert client.post("/api/v1/manifests", json=MANIFEST, headers=trader.headers).status_code == 201
+    declaration_id = _declare(runtime, 3, "9302000000", bill_no="MSCU123456789")
+    with runtime.engine.connect() as conn:
+        task_id = conn.execute(select(db.tasks.c.id).where(db.tasks.c.declaration_id == declaration_id)).scalar_one()
+    _publish(runtime, "scan-3", None)  # container CSQU3054383 is on the declaration's bill
+    assert [(m["scan_id"], m["task_id"], m["declaration_id"]) for m in _marks(runtime)] == [
+        ("scan-3", task_id, declaration_id)]
