@@ -393,3 +393,13 @@ def arrival_of(conn: Connection, manifest_bill_id: str | None) -> datetime | Non
                                                                        manifest_bills.c.manifest_id == manifests.c.id))
              .where(manifest_bills.c.id == manifest_bill_id))
     return conn.execute(query).scalar_one_or_none()
+
+
+def bill_with_containers(conn: Connection, bill_id: str) -> tuple[dict[str, Any], list[str]] | None:
+    """A manifest bill row and its container numbers (sorted); None if the bill is unknown."""
+    row = conn.execute(select(manifest_bills).where(manifest_bills.c.id == bill_id)).mappings().first()
+    if row is None:
+        return None
+    containers = conn.execute(select(manifest_containers.c.container_no).where(
+        manifest_containers.c.bill_id == bill_id).order_by(manifest_containers.c.container_no)).scalars().all()
+    return dict(row), [str(c) for c in containers]

@@ -174,3 +174,92 @@ def declarations_of_manifest(conn: Connection, manifest_id: str) -> list[Manifes
     query = (select(t.c.id, t.c.number, t.c.status, t.c.channel, t.c.customs_code)
              .join(b, b.c.id == t.c.manifest_bill_id).where(b.c.manifest_id == manifest_id).order_by(t.c.number))
     return [ManifestDeclaration(r.id, r.number, r.status, r.channel, r.customs_code) for r in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class GoodsItemView:
+    seq: int
+    hs_code: str
+    name: str
+    spec: str
+    quantity: Decimal
+    unit: str
+    origin_country: str
+    total: Decimal
+    currency: str
+    gross_weight: Decimal | None = None  # goods items carry no weights; the header's totals are in the detail
+    net_weight: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class BillView:
+    id: str
+    bill_no: str
+    shipper: str
+    consignee: str
+    goods_description: str
+    packages: int
+    gross_weight: Decimal
+    containers: tuple[str, ...]
+    manifest: ManifestView | None
+
+
+@dataclass(frozen=True)
+class DeclarationDetail:
+    """What an officer on the dock needs: the header summary, the goods items and the linked manifest bill with
+    its containers (``bill`` is None when the declaration names no filed bill)."""
+
+    id: str
+    number: str
+    direction: str
+    customs_code: str
+    trader_name: str
+    trader_code: str
+    transport_mode: str
+    transport_name: str
+    bill_no: str | None
+    gross_weight: Decimal
+    net_weight: Decimal
+    packages: int
+    total_value: Decimal
+    currency: str
+    status: str
+    items: tuple[GoodsItemView, ...]
+    bill: BillView | None
+
+
+def declaration_detail(conn: Connection, declaration_id: str) -> DeclarationDetail | None:
+    """Header summary, goods items (by seq) and the manifest bill with containers; None if unknown."""
+    row = db.load_row(conn, declaration_id)
+    if row is None:
+        return None
+    items = tuple(GoodsItemView(
+        seq=int(i["seq"]), hs_code=i["hs_code"], name=i["name"], spec=i["spec"], quantity=i["quantity"],
+        unit=i["unit"], origin_country=i["origin_country"], total=i["total"], currency=i["currency"])
+        for i in db.load_items(conn, declaration_id))
+    bill_id = row["manifest_bill_id"]
+    if not bill_id and row["bill_no"]:
+        bill_id = db.bills_by_number(conn, [row["bill_no"]]).get(row["bill_no"])
+    bill = None
+    found = db.bill_with_containers(conn, bill_id) if bill_id else None
+    if found is not None:
+        b, containers = found
+        bill = BillView(id=b["id"], bill_no=b["bill_no"], shipper=b["shipper"], consignee=b["consignee"],
+                        goods_description=b["goods_description"], packages=int(b["packages"]),
+                        gross_weight=b["gross_weight"], containers=tuple(containers),
+                        manifest=get_manifest(conn, b["manifest_id"]))
+    return DeclarationDetail(
+        id=row["id"], number=row["number"], direction=row["direction"], customs_code=row["customs_code"],
+        trader_name=row["trader_name"], trader_code=row["trader_code"], transport_mode=row["transport_mode"],
+        transport_name=row["transport_name"], bill_no=row["bill_no"], gross_weight=row["gross_weight"],
+        net_weight=row["net_weight"], packages=int(row["packages"]), total_value=row["total_value"],
+        currency=row["currency"], status=row["status"], items=items, bill=bill)
+
+
+def declarations_of_container(conn: Connection, container_no: str) -> list[ManifestDeclaration]:
+    """Declarations linked to a manifest bill that carries this container (ISO 6346 number), by number."""
+    t, c = db.declarations, db.manifest_containers
+    query = (select(t.c.id, t.c.number, t.c.status, t.c.channel, t.c.customs_code)
+             .join(c, c.c.bill_id == t.c.manifest_bill_id).where(c.c.container_no == container_no.strip().upper())
+             .order_by(t.c.number))
+    return [ManifestDeclaration(r.id, r.number, r.status, r.channel, r.customs_code) for r in conn.execute(query)]

@@ -21,5 +21,7 @@ Glossary (中文 ↔ English ↔ identifier):
 - 免除查验没有问题外贸企业吊装移位仓储费 ↔ fee exemption ↔ ``inspection_fee_exemptions``
 - 整车进口 ↔ imported vehicle ↔ ``Vehicle``; 车辆识别代号 ↔ VIN; 进口机动车辆随车检验单 ↔ import vehicle
   certificate ↔ ``Vehicle.certificate_no``
+- 机检图像标记区域 ↔ regions a central image reviewer marked on a scan (``imaging/manual_inspection_requested``) ↔
+  ``inspection_scan_marks`` (one row per scan; officers see them on the task page, enterprises never do)
 - 一次放行率 ↔ one-time release rate; 平均查验时长 ↔ average inspection duration; 复查率 ↔ re-inspection rate
 """

@@ -137,6 +137,20 @@ vehicles = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
+scan_marks = Table(
+    # regions a central image reviewer marked on a scan (imaging/manual_inspection_requested), one row per scan;
+    # officers in scope see them on the task page, enterprises never do
+    "inspection_scan_marks", metadata,
+    Column("scan_id", String(64), primary_key=True),
+    Column("task_id", String(36), ForeignKey("inspection_tasks.id"), nullable=False, index=True),
+    Column("declaration_id", String(36), nullable=False, index=True),
+    Column("event_id", String(64), nullable=True),
+    Column("reviewer_id", String(64), nullable=False, default=""),
+    Column("container_number", String(16), nullable=False, default=""),
+    Column("regions", JSONType, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+)
+
 
 def load(conn: Connection, table: Table, key: Any, *, for_update: bool = False) -> dict[str, Any] | None:
     pk = list(table.primary_key.columns)[0]

@@ -5,6 +5,9 @@
   or the least-loaded fallback.
 - ``risk/declaration_decided`` (selected): create the task for the drawn officer, or fill the officer,
   methods and reasons into the task the screening order already created.
+- ``imaging/manual_inspection_requested`` (subscribed by topic; inspection does not import imaging, which is
+  installed after it): attach the scan and the reviewer's marked regions to the declaration's inspection task,
+  ordering one (machine + manual) if none exists; one row per scan id.
 - ``risk/recheck_drawn``: store a draw that was not available at submission and create the re-inspection task.
 All handlers are idempotent (the relay delivers at least once).
 """
@@ -57,5 +60,9 @@ def make_handlers(runtime: Runtime) -> Mapping[str, list[Callable[[Message], Any
         if task is not None:
             reports.settle(runtime, task["declaration_id"])
 
-    return {"declarations/screened": [on_screened], "declarations/inspection_ordered": [on_ordered],
+    def on_manual_requested(msg: Message) -> None:
+        services.do_attach_scan(runtime, msg.event_id, dict(msg.payload))
+
+    return {"imaging/manual_inspection_requested": [on_manual_requested],
+            "declarations/screened": [on_screened], "declarations/inspection_ordered": [on_ordered],
             "risk/declaration_decided": [on_decided], "risk/recheck_drawn": [on_recheck]}

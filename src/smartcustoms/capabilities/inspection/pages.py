@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from smartcustoms.capabilities.declarations.queries import get_declaration
+from smartcustoms.capabilities.declarations.queries import declaration_detail, get_declaration
 from smartcustoms.capabilities.inspection import api, logistics, queries, reports, services
 from smartcustoms.capabilities.inspection.domain import DISCREPANCY_KINDS
 from smartcustoms.kernel.errors import NotFound
@@ -60,13 +60,15 @@ def task_page(task_id: str, request: Request, who: Principal = Depends(page_prin
     with runtime.engine.connect() as conn:
         task = services.access_task(conn, who, task_id)
         decl = get_declaration(conn, task["declaration_id"])
+        detail = declaration_detail(conn, task["declaration_id"])
+        marks = queries.scan_marks(conn, task_id)  # access_task already refused enterprises
         result = reports.report_result(conn, task_id) if task["state"] not in (
             "ordered", "assigned", "claimed", "in_progress") else None
-    hs = decl.hs_codes if decl else ()
-    items = [(seq, hs[seq - 1] if 0 < seq <= len(hs) else "") for seq in task["target_items"]]
+    by_seq = {i.seq: i for i in detail.items} if detail else {}
+    items = [(seq, by_seq.get(seq)) for seq in task["target_items"]]
     loc = locale(request)
-    return render(request, "inspection/task.html", task=task, decl=decl, items=items, result=result, fmt=fmt,
-                  kinds=_kinds(loc), mine=task["officer_id"] == who.user_id)
+    return render(request, "inspection/task.html", task=task, decl=decl, detail=detail, items=items, marks=marks,
+                  result=result, fmt=fmt, kinds=_kinds(loc), mine=task["officer_id"] == who.user_id)
 
 
 @router.get("/inspection/chief", response_class=HTMLResponse)

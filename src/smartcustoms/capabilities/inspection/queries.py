@@ -27,6 +27,14 @@ def tasks_of_officer(conn: Connection, officer_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+def scan_marks(conn: Connection, task_id: str) -> list[dict[str, Any]]:
+    """Scans a central image reviewer sent to manual inspection for this task, with their marked regions
+    (oldest first). Officers only: callers must not show these to enterprises."""
+    m = db.scan_marks
+    rows = conn.execute(select(m).where(m.c.task_id == task_id).order_by(m.c.received_at, m.c.scan_id)).mappings()
+    return [dict(r) for r in rows]
+
+
 def awaiting_chief(conn: Connection, customs_scope: frozenset[str] | None) -> list[dict[str, Any]]:
     query = select(T, db.reports.c.judgement, db.reports.c.draw, db.reports.c.findings).join(
         db.reports, db.reports.c.task_id == T.c.id).where(T.c.state == "reported")

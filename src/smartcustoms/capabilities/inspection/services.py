@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
-from smartcustoms.capabilities.declarations.queries import get_declaration
+from smartcustoms.capabilities.declarations.queries import declarations_of_container, get_declaration
 from smartcustoms.capabilities.inspection import db
 from smartcustoms.capabilities.inspection.commands import OrderInspection, UploadMedia
 from smartcustoms.capabilities.inspection.domain import (
@@ -269,3 +269,72 @@ def get_draft(runtime: Runtime, who: Principal, task_id: str) -> dict[str, Any] 
         access_task(conn, who, task_id)
         row = conn.execute(select(db.drafts.c.body).filter_by(task_id=task_id, user_id=who.user_id)).first()
     return dict(row.body) if row else None
+
+
+# --- marked scan regions from central image review ------------------------------------------------------------
+def _regions(raw: Any) -> list[dict[str, Any]]:
+    out = []
+    for r in raw or ():
+        if not isinstance(r, dict):
+            continue
+        try:
+            box = {k: float(r[k]) for k in ("x", "y", "w", "h")}
+        except (KeyError, TypeError, ValueError):
+            continue
+        out.append({**{k: int(v) if v.is_integer() else v for k, v in box.items()},
+                    "label": str(r.get("label") or "")[:64]})
+    return out
+
+
+def do_attach_scan(runtime: Runtime, event_id: str, payload: dict[str, Any]) -> str | None:
+    """``imaging/manual_inspection_requested``: attach the scan and its marked regions to the declaration's
+    inspection task, ordering one (machine + manual) when none exists yet. Idempotent on the scan id (one row per
+    scan; a redelivered event changes nothing). Returns the task id, or None when there is nothing to attach to
+    (no declaration, unknown declaration, or inspected meanwhile). A scan that names no declaration is matched
+    through its container number to the one declaration not yet inspected whose manifest bill carries it."""
+    declaration_id, scan_id = payload.get("declaration_id"), str(payload.get("scan_id") or "")
+    if not scan_id:
+        return None
+    with runtime.engine.connect() as conn:
+        if db.load(conn, db.scan_marks, scan_id) is not None:
+            return None
+        container = str(payload.get("container_number") or "")
+        if not declaration_id and container:
+            found = [d.id for d in declarations_of_container(conn, container) if d.status not in PAST_INSPECTION]
+            if len(found) == 1:
+                declaration_id = found[0]
+            elif found:
+                log.warning("scan %s: container %s is on %d open declarations; not attached", scan_id,
+                            container, len(found))
+        if not declaration_id:
+            return None
+        task_id = conn.execute(select(T.c.id).where(T.c.order_key == f"{declaration_id}:inspection")).scalar()
+    if task_id is None:
+        try:
+            task_id = do_order(runtime, SYSTEM, OrderInspection(
+                str(declaration_id), source="imaging", method=Method.BOTH.value,
+                reasons=("imaging.manual_inspection_requested",)))
+        except NotFound:
+            log.warning("scan %s names unknown declaration %s", scan_id, declaration_id)
+            return None
+        if not task_id:
+            return None
+    regions = _regions(payload.get("regions"))
+    with runtime.uow(SYSTEM) as uow:
+        task = db.load(uow.conn, T, task_id)
+        assert task is not None
+        row = {"scan_id": scan_id, "task_id": task_id, "declaration_id": str(declaration_id),
+               "event_id": event_id, "reviewer_id": str(payload.get("reviewer_id") or ""),
+               "container_number": str(payload.get("container_number") or "")[:16], "regions": regions,
+               "received_at": uow.now}
+        try:
+            uow.conn.execute(db.scan_marks.insert().values(**row))
+        except IntegrityError:  # a concurrent delivery stored it first
+            uow.rollback()
+            return None
+        # the audit entry names the scan, not the regions, and carries no tenant: enterprises never see regions
+        uow.record("inspection.scan_regions_attached", "inspection_task", task_id,
+                   after={"scan_id": scan_id, "reviewer_id": row["reviewer_id"],
+                          "container_number": row["container_number"], "regions": len(regions)})
+        uow.commit()
+    return str(task_id)
