@@ -276,19 +276,28 @@ def do_transition(runtime: Runtime, who: Principal, cmd: TransitionDeclaration) 
             raise PermissionDenied("declarations.automatic_step", action=action.value)
         if not who.is_customs or not may_act(frozenset(r.value for r in who.roles), action, d.lifecycle.status):
             raise PermissionDenied("declarations.role_cannot", action=action.value)
-        kwargs: dict[str, Any] = {}
-        if action is Action.RECORD_INSPECTION:
-            try:
-                kwargs["result"] = InspectionResult(cmd.result or "")
-            except ValueError:
-                raise ValidationFailed([FieldError("result", "declarations.result_invalid",
-                                                   {"value": cmd.result or ""})]) from None
-        if action is Action.RELEASE:
-            _check_release(runtime, uow.conn, row)
-        new = _advance(uow, d, action, note=cmd.note, **kwargs)
-        if not db.save_lifecycle(uow.conn, d.id, new.lifecycle, expected=d.lifecycle.status):
-            raise Conflict("declarations.changed_concurrently")
+        new = _step(runtime, uow, row, d, action, cmd, automatic=False)
         uow.commit()
+    return new
+
+
+def _step(runtime: Runtime, uow: UnitOfWork, row: Mapping[str, Any], d: Declaration, action: Action,
+          cmd: TransitionDeclaration, *, automatic: bool) -> Declaration:
+    """One lifecycle step, the same for officers and for the system: the inspection result is checked, a
+    release is refused while the release guard (manifest locks) says no, and the save is conditional on the
+    status read, so a concurrent change is refused rather than overwritten."""
+    kwargs: dict[str, Any] = {}
+    if action is Action.RECORD_INSPECTION:
+        try:
+            kwargs["result"] = InspectionResult(cmd.result or "")
+        except ValueError:
+            raise ValidationFailed([FieldError("result", "declarations.result_invalid",
+                                               {"value": cmd.result or ""})]) from None
+    if action is Action.RELEASE:
+        _check_release(runtime, uow.conn, row)
+    new = _advance(uow, d, action, automatic=automatic, note=cmd.note, **kwargs)
+    if not db.save_lifecycle(uow.conn, d.id, new.lifecycle, expected=d.lifecycle.status):
+        raise Conflict("declarations.changed_concurrently")
     return new
 
 
@@ -303,19 +312,7 @@ def do_automatic_transition(runtime: Runtime, actor: audit.Actor, cmd: Transitio
         row = db.load_row(uow.conn, cmd.declaration_id, for_update=True)
         if row is None:
             raise NotFound("declarations.not_found")
-        d = db.declaration_of(row)
-        kwargs: dict[str, Any] = {}
-        if action is Action.RECORD_INSPECTION:
-            try:
-                kwargs["result"] = InspectionResult(cmd.result or "")
-            except ValueError:
-                raise ValidationFailed([FieldError("result", "declarations.result_invalid",
-                                                   {"value": cmd.result or ""})]) from None
-        if action is Action.RELEASE:
-            _check_release(runtime, uow.conn, row)
-        new = _advance(uow, d, action, automatic=True, note=cmd.note, **kwargs)
-        if not db.save_lifecycle(uow.conn, d.id, new.lifecycle, expected=d.lifecycle.status):
-            raise Conflict("declarations.changed_concurrently")
+        new = _step(runtime, uow, row, db.declaration_of(row), action, cmd, automatic=True)
         uow.commit()
     return new
 

@@ -109,6 +109,17 @@ def do_register_device(runtime: Runtime, who: Principal, cmd: RegisterDevice) ->
 
 
 # --- ingestion ------------------------------------------------------------------------------------------------
+def _decode_pair(high_png: bytes, low_png: bytes, errors: list[FieldError]
+                 ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The high- and low-energy images of one scan, decoded; problems go to `errors` (both images, then a
+    size mismatch between them)."""
+    high = _decode(high_png, "high", errors)
+    low = _decode(low_png, "low", errors)
+    if high is not None and low is not None and high.shape != low.shape:
+        errors.append(FieldError("low", "imaging.image_mismatch"))
+    return high, low
+
+
 def _decode(blob: bytes, field: str, errors: list[FieldError]) -> np.ndarray | None:
     try:
         return decode_gray16(blob)
@@ -140,10 +151,7 @@ def check_ingest(conn: Connection, cmd: IngestScan) -> tuple[dict[str, Any], np.
         errors.append(FieldError("size", "imaging.size_invalid"))
     if not 2 <= cmd.px_mm <= 50:
         errors.append(FieldError("px_mm", "imaging.px_invalid"))
-    high = _decode(cmd.high, "high", errors)
-    low = _decode(cmd.low, "low", errors)
-    if high is not None and low is not None and high.shape != low.shape:
-        errors.append(FieldError("low", "imaging.image_mismatch"))
+    high, low = _decode_pair(cmd.high, cmd.low, errors)
     collect(errors)
     assert device is not None and high is not None and low is not None
     return device, high, low, container, declaration
@@ -387,10 +395,7 @@ def do_file_product(runtime: Runtime, who: Principal, cmd: FileProduct) -> str:
         errors.append(FieldError("hs_code", "imaging.hs_invalid"))
     if not 2 <= cmd.px_mm <= 50:
         errors.append(FieldError("px_mm", "imaging.px_invalid"))
-    high = _decode(cmd.high, "high", errors)
-    low = _decode(cmd.low, "low", errors)
-    if high is not None and low is not None and high.shape != low.shape:
-        errors.append(FieldError("low", "imaging.image_mismatch"))
+    high, low = _decode_pair(cmd.high, cmd.low, errors)
     with runtime.engine.connect() as conn:
         ent = get_enterprise(conn, cmd.enterprise_id)
     if ent is None:
