@@ -9,7 +9,7 @@ platform and a mistake here would have to agree to go unnoticed.
 
 --root and --commit are the values published at freeze time and before the batch (for instance from a notice
 board or the audit log); without them the record is only checked against itself. Exit 0 when every selection,
-officer assignment and re-inspection is reproduced; exit 1 naming every mismatch.
+officer assignment, re-inspection and image-reviewer draw is reproduced; exit 1 naming every mismatch.
 """
 
 from __future__ import annotations
@@ -256,6 +256,15 @@ def _derive_and_compare(record: dict[str, Any], server_seed: bytes, derived_root
         for key in ("recheck", "recheck_officer", "chief", "chief_officer"):
             if again[key] != rc.get(key):
                 problems.append(f"recheck {tid}: {key} recorded {rc.get(key)!r}, derived {again[key]!r}")
+    for rv in outcome.get("reviews", []):
+        checked += 1
+        if rv["task_id"] not in assigned:
+            problems.append(f"image review {rv['label']}: {rv['task_id']} is not an assigned task")
+        pool = sorted(set(rv["candidates"]))
+        derived_reviewer = pool[d.randbelow("image-reviewer", rv["label"], len(pool))]
+        if derived_reviewer != rv["reviewer"]:
+            problems.append(f"image review {rv['label']}: reviewer recorded {rv['reviewer']!r}, "
+                            f"derived {derived_reviewer!r}")
     return checked
 
 

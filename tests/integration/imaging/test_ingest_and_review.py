@@ -19,8 +19,9 @@ from smartcustoms.capabilities.imaging.services import (
     do_record_outcome,
 )
 from smartcustoms.kernel.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
-from smartcustoms.platform.audit import audit_log
+from smartcustoms.platform.audit import audit_log, trail
 from smartcustoms.platform.identity.model import Principal, Role
+from smartcustoms.platform.identity.services import principal_for_user
 from smartcustoms.platform.outbox import outbox
 from tests.integration.imaging.helpers import FakeAnalyser, ingest, pair, setup_devices
 
@@ -71,20 +72,47 @@ def test_bad_input_gives_field_errors_and_stores_nothing(runtime: Any) -> None:
     assert "ISO 6346" in text and "ISO 6346" in runtime.translator.t("imaging.container_invalid", "zh-CN")
 
 
-def test_queue_is_pre_sorted_by_ai_risk_and_assignment_is_least_loaded(runtime: Any) -> None:
+def reviewer(runtime: Any, make_user: Any, org_unit: str = "3104") -> Principal:
+    user = make_user("image_reviewer", org_unit=org_unit)
+    with runtime.engine.connect() as conn:
+        who = principal_for_user(conn, user.user_id)
+    assert who is not None
+    return who
+
+
+def test_queue_is_pre_sorted_by_ai_risk_and_assignment_is_least_loaded(runtime: Any, make_user: Any,
+                                                                        clock: Any) -> None:
     setup_devices(runtime)
+    first, second = reviewer(runtime, make_user), reviewer(runtime, make_user)
     runtime.ports[ANALYSER].set(FakeAnalyser([0.2, 0.9, 0.5, 0.7, 0.1]))
     ids = [ingest(runtime, f"Q{i}", seed=i)[0]["id"] for i in range(3)]
     # nobody on duty: queued; the reviewer pulls the highest risk first
-    assert do_next(runtime, REVIEWER) == ids[1]
-    assert do_next(runtime, REVIEWER) == ids[1]  # still theirs until decided
-    assert do_next(runtime, REVIEWER2) == ids[2]  # next highest
-    do_decide(runtime, REVIEWER2, DecideScan(ids[2], "pass"))
-    # both on duty; a new scan goes to the least-loaded reviewer (rev-2 has none open)
+    assert do_next(runtime, first) == ids[1]
+    assert do_next(runtime, first) == ids[1]  # still theirs until decided
+    clock.advance(minutes=1)
+    assert do_next(runtime, second) == ids[2]  # next highest
+    do_decide(runtime, second, DecideScan(ids[2], "pass"))
+    # both on duty; a scan of no risk batch goes to the least-loaded reviewer (the second has none open)
     new, _ = ingest(runtime, "Q3", seed=3)
-    assert new["assigned_to"] == "rev-2" and new["status"] == "assigned"
+    assert new["assigned_to"] == second.user_id and new["status"] == "assigned"
     new2, _ = ingest(runtime, "Q4", seed=4)
-    assert new2["assigned_to"] == "rev-1"  # tie (one open each): on duty longest (rev-1 pulled first)
+    assert new2["assigned_to"] == first.user_id  # tie (one open each): on duty longest (the first pulled first)
+    with runtime.engine.connect() as conn:
+        entry = [e for e in trail(conn, "imaging_scan", new2["id"]) if e["action"] == "imaging.scan_ingested"][0]
+        on_duty = conn.execute(select(audit_log.c.subject_id).where(
+            audit_log.c.action == "imaging.reviewer_on_duty")).scalars().all()
+    assert entry["after"]["assignment"] == {"rule": "least_loaded",
+                                            "candidates": sorted([first.user_id, second.user_id])}
+    assert sorted(on_duty) == sorted([first.user_id, second.user_id])  # each spell on duty audited once
+
+
+def test_a_reviewer_on_duty_outside_the_scans_customs_is_never_assigned(runtime: Any, make_user: Any) -> None:
+    setup_devices(runtime)  # the site belongs to Beilun customs (3104)
+    shanghai = reviewer(runtime, make_user, org_unit="2200")
+    assert do_next(runtime, shanghai) is None
+    scan, _ = ingest(runtime, "OUT-1")
+    assert scan["assigned_to"] is None and scan["status"] == "queued"
+    assert do_next(runtime, shanghai) is None  # and cannot pull it either
 
 
 def test_suspect_decision_is_audited_emits_events_and_stores_labels(runtime: Any) -> None:

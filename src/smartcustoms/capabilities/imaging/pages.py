@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.capabilities.imaging import services
+from smartcustoms.capabilities.imaging.assignment import DECIDERS
 from smartcustoms.capabilities.imaging.commands import DecideScan, FileProduct
 from smartcustoms.kernel.errors import DomainError, FieldError, ValidationFailed
 from smartcustoms.platform.http import get_runtime, page_principal, render
@@ -42,7 +43,7 @@ def review_page(request: Request, who: Principal = Depends(page_principal)) -> R
         rows = services.access_queue(conn, who)
         missing = services.missing_uploads(conn)
     return render(request, "imaging/review.html", rows=rows, missing=missing, fmt=fmt,
-                  can_decide=who.has(*services.DECIDERS), empty=request.query_params.get("empty") == "1")
+                  can_decide=who.has(*DECIDERS), empty=request.query_params.get("empty") == "1")
 
 
 @router.post("/imaging/review/next")
@@ -60,7 +61,7 @@ def _scan_context(request: Request, who: Principal, scan_id: str) -> dict[str, A
     analysis = row["analysis"] or {}
     return {"s": row, "goods": goods, "analysis": analysis, "fmt": fmt,
             "ai_regions": json.dumps(analysis.get("regions", [])), "marked": json.dumps(row["regions"] or []),
-            "can_decide": who.has(*services.DECIDERS) and row["status"] != "decided"}
+            "can_decide": who.has(*DECIDERS) and row["status"] != "decided"}
 
 
 @router.get("/imaging/scans/{scan_id}", response_class=HTMLResponse)

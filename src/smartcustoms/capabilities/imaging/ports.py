@@ -3,8 +3,10 @@
 - ``imaging.analyser`` (provided here): an `AnalyserHolder` whose `get()` is the active scan assistant
   (`ml.scan.analyser.ScanAnalyser`) or None when no model has been trained; `smartcustoms imaging train|retrain`
   write ``<data_dir>/models/imaging/<version>/`` and point ``current`` at the version in use.
-- ``risk.dispatch`` (optional, from risk): verifiable random assignment of scans to reviewers. Not installed in
-  this release; the queue then assigns the least-loaded on-duty reviewer (domain.least_loaded), never at random.
+- ``risk.reviewer_draw`` (optional, from risk): `draw(conn, declaration_id, label, candidates, at)` → the
+  reviewer drawn with the seed of the batch that selected the declaration (recorded in that batch's published
+  outcome), or None. Without it, or without a draw, the least-loaded on-duty reviewer (domain.least_loaded) —
+  recorded as such, never called random. See `assignment.py`.
 """
 
 from __future__ import annotations

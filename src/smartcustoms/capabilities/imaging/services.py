@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from smartcustoms.capabilities.declarations.queries import get_declaration
 from smartcustoms.capabilities.enterprise.queries import get_enterprise
 from smartcustoms.capabilities.imaging import db
+from smartcustoms.capabilities.imaging.assignment import DECIDERS, assign_on_ingest, go_on_duty
 from smartcustoms.capabilities.imaging.commands import (
     DecideScan,
     FileProduct,
@@ -38,7 +38,6 @@ from smartcustoms.capabilities.imaging.domain import (
     check_decision,
     check_regions,
     goods_kind,
-    least_loaded,
 )
 from smartcustoms.capabilities.imaging.events import (
     ManualInspectionRequested,
@@ -56,11 +55,8 @@ from smartcustoms.platform.http import actor_of
 from smartcustoms.platform.identity.model import Principal, Role
 from smartcustoms.platform.runtime import Runtime
 
-DISPATCH = "risk.dispatch"
-DECIDERS = (Role.IMAGE_REVIEWER, Role.SECTION_CHIEF)
 READERS = (Role.IMAGE_REVIEWER, Role.SECTION_CHIEF, Role.AUDITOR, Role.ADMIN, Role.INSPECTOR, Role.RISK_OFFICER)
 OPERATORS = (Role.ADMIN, Role.INSPECTOR)
-DUTY_WINDOW = timedelta(minutes=30)
 
 
 # --- sites and devices ----------------------------------------------------------------------------------------
@@ -197,9 +193,11 @@ def do_ingest(runtime: Runtime, who: Principal | None, cmd: IngestScan) -> tuple
     try:
         with runtime.uow(actor) as uow:
             now = uow.now
-            assignee = _assign_on_ingest(uow.conn, now)
+            customs_code = site.get("customs_code", "")
+            assignee, assignment = assign_on_ingest(runtime, uow.conn, now, customs_code, cmd.declaration_id,
+                                                     f"{cmd.device_id}/{cmd.device_scan_id}")
             row = {"id": scan_id, "device_id": cmd.device_id, "device_scan_id": cmd.device_scan_id,
-                   "site_id": device["site_id"], "customs_code": site.get("customs_code", ""),
+                   "site_id": device["site_id"], "customs_code": customs_code,
                    "container_number": container, "size": cmd.size, "px_mm": cmd.px_mm,
                    "width": int(high.shape[1]), "height": int(high.shape[0]), "high_sha256": digest_high,
                    "low_sha256": digest_low, "scanned_at": cmd.scanned_at or now, "received_at": now,
@@ -215,7 +213,8 @@ def do_ingest(runtime: Runtime, who: Principal | None, cmd: IngestScan) -> tuple
             uow.record("imaging.scan_ingested", "imaging_scan", scan_id, tenant=trader,
                        after={"device_id": cmd.device_id, "device_scan_id": cmd.device_scan_id,
                               "container_number": container, "high_sha256": digest_high, "low_sha256": digest_low,
-                              "risk": risk, "model_version": version, "assigned_to": assignee})
+                              "risk": risk, "model_version": version, "assigned_to": assignee,
+                              "assignment": assignment})
             uow.emit(ScanReceived(scan_id=scan_id, device_id=cmd.device_id, container_number=container,
                                   declaration_id=cmd.declaration_id, risk=risk, assigned_to=assignee))
             uow.commit()
@@ -233,17 +232,6 @@ def _same_or_conflict(existing: dict[str, Any], high: str, low: str) -> dict[str
     if existing["high_sha256"] != high or existing["low_sha256"] != low:
         raise Conflict("imaging.scan_conflict")
     return existing
-
-
-def _on_duty(conn: Connection, now: datetime) -> dict[str, str]:
-    rows = conn.execute(select(db.imaging_duty).where(db.imaging_duty.c.last_seen >= now - DUTY_WINDOW)).mappings()
-    return {str(r["user_id"]): r["since"].isoformat() for r in rows}
-
-
-def _assign_on_ingest(conn: Connection, now: datetime) -> str | None:
-    """Least-loaded on-duty reviewer (domain.least_loaded), or the queue when nobody is on duty. The risk
-    capability's verifiable random dispatch (port ``risk.dispatch``) is not installed in this release."""
-    return least_loaded(db.open_counts(conn), _on_duty(conn, now))
 
 
 def do_notice(runtime: Runtime, cmd: ScanNotice) -> bool:
@@ -301,11 +289,7 @@ def do_next(runtime: Runtime, who: Principal) -> str | None:
     if not who.has(*DECIDERS):
         raise PermissionDenied("error.forbidden")
     with runtime.uow(actor_of(who)) as uow:
-        duty = db.one(uow.conn, db.imaging_duty, user_id=who.user_id)
-        if duty is None:
-            db.add(uow.conn, db.imaging_duty, {"user_id": who.user_id, "since": uow.now, "last_seen": uow.now})
-        else:
-            db.change(uow.conn, db.imaging_duty, "user_id", who.user_id, last_seen=uow.now)
+        go_on_duty(uow, who)
         mine = uow.conn.execute(select(db.imaging_scans.c.id).where(
             db.imaging_scans.c.assigned_to == who.user_id, db.imaging_scans.c.status == ScanStatus.ASSIGNED)
             .order_by(db.imaging_scans.c.assigned_at).limit(1)).scalar()

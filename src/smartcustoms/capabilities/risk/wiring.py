@@ -11,6 +11,7 @@ from smartcustoms.capabilities.risk.api import router
 from smartcustoms.capabilities.risk.cli import app as cli_app
 from smartcustoms.capabilities.risk.manifests import ManifestGuard
 from smartcustoms.capabilities.risk.messages import MESSAGES
+from smartcustoms.capabilities.risk.review_dispatch import ReviewDispatch
 from smartcustoms.platform.capability import Capability
 from smartcustoms.platform.outbox import Message
 from smartcustoms.platform.runtime import Runtime
@@ -18,9 +19,9 @@ from smartcustoms.platform.runtime import Runtime
 
 def _provides(runtime: Runtime) -> Mapping[str, Any]:
     """Replaces declarations' default screener (risk is installed after declarations), guards release steps with
-    the manifest locks, and gives inspection the re-inspection draw."""
+    the manifest locks, gives inspection the re-inspection draw and imaging the reviewer draw."""
     return {"declarations.screener": batching.RiskScreener(runtime), "declarations.release_guard": ManifestGuard(),
-            "risk.recheck": recheck.RecheckPort(runtime)}
+            "risk.recheck": recheck.RecheckPort(runtime), "risk.reviewer_draw": ReviewDispatch()}
 
 
 def _handlers(runtime: Runtime) -> Mapping[str, list[Callable[[Message], Any]]]:

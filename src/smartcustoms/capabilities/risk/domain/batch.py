@@ -19,6 +19,7 @@ from smartcustoms.capabilities.risk.domain.dispatch import (
     Task,
     dispatch,
     recheck_draw,
+    review_draw,
 )
 from smartcustoms.capabilities.risk.domain.selection import Candidate, SelectionPolicy, SelectionResult, select
 from smartcustoms.capabilities.risk.randomness import (
@@ -182,6 +183,13 @@ def _rederive(record: Mapping[str, Any], server_seed: bytes, root: str) -> list[
         for key in ("recheck", "recheck_officer", "chief", "chief_officer"):
             if again[key] != rc.get(key):
                 problems.append(f"recheck {rc['task_id']}: {key} recorded {rc.get(key)!r}, derived {again[key]!r}")
+    for rv in outcome.get("reviews", []):
+        if rv["task_id"] not in derived["assignments"]:
+            problems.append(f"image review {rv['label']}: {rv['task_id']} is not an assigned task")
+        again_review = review_draw(rv["task_id"], rv["label"], rv["candidates"], draws)
+        if again_review.reviewer != rv["reviewer"]:
+            problems.append(f"image review {rv['label']}: reviewer recorded {rv['reviewer']!r}, derived "
+                            f"{again_review.reviewer!r}")
     return problems
 
 
@@ -194,8 +202,10 @@ def _compare(what: str, derived: Mapping[str, Any], recorded: Mapping[str, Any])
 
 
 def count_draws(record: Mapping[str, Any]) -> int:
-    """How many recorded outcomes an auditor re-derives (selections, assignments, unassigned, rechecks)."""
+    """How many recorded outcomes an auditor re-derives (selections, assignments, unassigned, rechecks, image
+    reviewer draws)."""
     outcome = record.get("outcome", {})
     return (len(outcome.get("selections", {})) + len(outcome.get("assignments", {}))
-            + len(outcome.get("unassigned", {})) + len(outcome.get("rechecks", [])))
+            + len(outcome.get("unassigned", {})) + len(outcome.get("rechecks", []))
+            + len(outcome.get("reviews", [])))
 

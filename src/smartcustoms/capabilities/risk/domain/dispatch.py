@@ -10,6 +10,10 @@ Re-inspection: when an inspection report on task T is submitted, ``below("rechec
 re-inspection by a different eligible officer (``randbelow("recheck-officer", T, n)``) and, separately,
 ``below("chief", T, p_chief)`` a section-chief verification (``randbelow("chief-officer", T, n)``). The draws
 depend only on the seed and the task id, so the result is known at submission and nobody can shop for it.
+
+Image review (集中审图): a container scan of a selected declaration goes to one of the image reviewers on duty
+whose scope covers the scan, drawn with ``randbelow("image-reviewer", label, n)`` over their ids in order; the
+label is the scanner's own ``device/scan id`` (the server does not choose it, so it cannot grind for a reviewer).
 """
 
 from __future__ import annotations
@@ -146,3 +150,28 @@ def recheck_draw(task: Task, inspector: str, roster: Sequence[Officer], policy: 
         if chiefs:
             chief_officer = chiefs[draws.randbelow("chief-officer", task.id, len(chiefs))].id
     return RecheckOutcome(task.id, inspector, recheck, recheck_officer, chief, chief_officer)
+
+
+IMAGE_REVIEWER = "image-reviewer"
+
+
+@dataclass(frozen=True)
+class ReviewDraw:
+    """One scan's reviewer draw as recorded in the batch outcome (``reviews``)."""
+
+    task_id: str
+    label: str
+    candidates: tuple[str, ...]
+    reviewer: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"task_id": self.task_id, "label": self.label, "candidates": list(self.candidates),
+                "reviewer": self.reviewer}
+
+
+def review_draw(task_id: str, label: str, candidates: Sequence[str], draws: VerifiableDraws) -> ReviewDraw:
+    """The image reviewer for the scan `label` of task `task_id`, drawn among `candidates` (ids, any order)."""
+    ordered = tuple(sorted(set(candidates)))
+    if not ordered:
+        raise ValueError("no image reviewer to draw from")
+    return ReviewDraw(task_id, label, ordered, ordered[draws.randbelow(IMAGE_REVIEWER, label, len(ordered))])
