@@ -1,6 +1,6 @@
-"""Monitoring centre pages (Jinja2 + HTMX): the live map and alarm feed (HTMX polling every 3 s — simple,
-works behind any proxy; the outbox also bridges `transit/alarm_raised` to MQTT for push clients), alarm
-handling forms, trajectory replay with a time slider, and investigation by declaration number."""
+"""Monitoring centre pages (Jinja2 + HTMX): the live map and alarm feed (HTMX refresh every 3 s, and at once
+when `live.py` pushes a new alarm; the outbox also bridges `transit/alarm_raised` to MQTT for other push
+clients), alarm handling forms, trajectory replay with a time slider, and investigation by declaration number."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartcustoms.capabilities.transit import pages
+from smartcustoms.capabilities.transit import live, pages
 from smartcustoms.capabilities.transit.api import router
 from smartcustoms.capabilities.transit.messages import MESSAGES
 from smartcustoms.capabilities.transit.simulation import load_demo, make_simulator
@@ -16,7 +16,7 @@ capability = Capability(
     name="transit",
     messages=MESSAGES,
     api_routers=[router],
-    page_routers=[pages.router],
+    page_routers=[pages.router, live.router],
     templates=Path(__file__).resolve().parent / "templates",
     simulator=make_simulator,
     demo=load_demo,
