@@ -42,6 +42,8 @@ def stored_after(runtime: Runtime, who: Principal, cursor: Cursor) -> tuple[list
     t = db.alarms
     query = (select(t).where(or_(t.c.stored_at > at, and_(t.c.stored_at == at, t.c.id > last_id)))
              .order_by(t.c.stored_at, t.c.id).limit(500))
+    if who.customs_scope is not None:
+        query = query.where(t.c.customs_code.in_(sorted(who.customs_scope)))
     with runtime.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     if rows:
