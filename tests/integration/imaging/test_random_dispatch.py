@@ -21,8 +21,8 @@ from smartcustoms.platform.audit import trail
 from smartcustoms.platform.identity.model import Principal, Role
 from tests.integration.imaging.helpers import ingest, setup_devices
 from tests.integration.imaging.test_ingest_and_review import reviewer
-from tests.integration.risk.test_live_screening import submit
-from tests.unit.declarations.factories import FakeDirectory
+from tests.integration.risk.test_live_screening import BAD_USER, submit
+from tests.unit.declarations.factories import BAD, FakeDirectory
 
 ROOT = Path(__file__).resolve().parents[3]
 AUDITOR = Principal("a", "aud", "aud", frozenset({Role.AUDITOR}))
@@ -38,7 +38,8 @@ def inspectors(runtime: Any, make_user: Any) -> None:
 
 
 def _selected_declaration(runtime: Any) -> tuple[str, str]:
-    submit(runtime, 1, 30)
+    submit(runtime, 1, 24)
+    submit(runtime, 100, 6, BAD_USER, BAD)  # a dishonest trader: inspected at the 0.85 floor, so some are selected
     [result] = batching.close_due(runtime, batching.BatchConfig(size=30), simulated_entropy=True)
     with runtime.engine.connect() as conn:
         decisions = services.db.load_decisions(conn, result["batch_id"])
