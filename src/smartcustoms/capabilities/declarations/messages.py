@@ -62,6 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "declarations.nav": {"zh-CN": "报关单", "en": "Declarations"},
     "declarations.title": {"zh-CN": "报关单", "en": "Declarations"},
     "declarations.detail": {"zh-CN": "报关单详情", "en": "Declaration"},
+    "declarations.transit_trips": {"zh-CN": "在途轨迹（转关）", "en": "Transit trips"},
     "declarations.filter": {"zh-CN": "查询", "en": "Filter"},
     "declarations.all": {"zh-CN": "全部", "en": "All"},
     "declarations.date_from": {"zh-CN": "申报日期从", "en": "Declared from"},

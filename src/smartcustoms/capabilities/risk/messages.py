@@ -145,6 +145,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "risk.ui.unlock": {"zh-CN": "解锁", "en": "Unlock"},
     "risk.ui.unlock_reason": {"zh-CN": "解锁理由", "en": "Reason for unlocking"},
     "risk.ui.lock_history": {"zh-CN": "加解锁记录", "en": "Lock history"},
+    "risk.ui.transit_trips": {"zh-CN": "在途轨迹", "en": "Transit trips"},
     "risk.ui.state.committed": {"zh-CN": "已承诺", "en": "committed"},
     "risk.ui.state.frozen": {"zh-CN": "已封存，待录入随机数", "en": "frozen, awaiting entropy"},
     "risk.ui.state.drawn": {"zh-CN": "已抽取", "en": "drawn"},

@@ -161,3 +161,10 @@ def trips(declaration_no: str, who: Principal = Depends(principal),
           runtime: Runtime = Depends(get_runtime)) -> list[dict[str, Any]]:
     with runtime.engine.connect() as conn:
         return queries.trips_for_declaration(conn, who, declaration_no)
+
+
+@router.get("/manifests/{manifest_no}/trips")
+def manifest_trips(manifest_no: str, who: Principal = Depends(principal),
+                   runtime: Runtime = Depends(get_runtime)) -> dict[str, Any]:
+    with runtime.engine.connect() as conn:
+        return queries.trips_for_manifest(conn, who, manifest_no)

@@ -108,10 +108,15 @@ def replay(request: Request, transit_id: str, who: Principal = require(*READERS,
 
 
 @router.get("/investigate")
-def investigate(request: Request, declaration_no: str = "", who: Principal = require(*READERS, page=True),
-                runtime: Runtime = Depends(get_runtime)) -> Response:
-    trips = []
-    if declaration_no.strip():
-        with runtime.engine.connect() as conn:
+def investigate(request: Request, declaration_no: str = "", manifest_no: str = "",
+                who: Principal = require(*READERS, page=True), runtime: Runtime = Depends(get_runtime)) -> Response:
+    trips: list[dict[str, Any]] = []
+    declarations: list[str] = []
+    with runtime.engine.connect() as conn:
+        if manifest_no.strip():
+            found = queries.trips_for_manifest(conn, who, manifest_no)
+            trips, declarations = found["trips"], found["declarations"]
+        elif declaration_no.strip():
             trips = queries.trips_for_declaration(conn, who, declaration_no)
-    return render(request, "transit/investigate.html", declaration_no=declaration_no, trips=trips)
+    return render(request, "transit/investigate.html", declaration_no=declaration_no, manifest_no=manifest_no,
+                  declarations=declarations, trips=trips, searched=bool(declaration_no.strip() or manifest_no.strip()))

@@ -10,9 +10,11 @@ from typing import Any
 
 from sqlalchemy import Connection, desc, select
 
+from smartcustoms.capabilities.declarations.queries import declarations_of_manifest, find_manifest
 from smartcustoms.capabilities.transit import db
 from smartcustoms.capabilities.transit.domain import Monitor, compile_geometry
 from smartcustoms.capabilities.transit.services import READERS, access_transit, covers, require_role
+from smartcustoms.kernel.errors import NotFound
 from smartcustoms.platform.identity.model import Principal
 
 
@@ -115,6 +117,18 @@ def trips_for_declaration(conn: Connection, who: Principal, declaration_no: str)
         trip = conn.execute(select(db.trips).where(db.trips.c.transit_id == t["id"])).mappings().first()
         out.append({**t, "trip": alarm_view(dict(trip)) if trip else None})
     return out
+
+
+def trips_for_manifest(conn: Connection, who: Principal, manifest_no: str) -> dict[str, Any]:
+    """Investigation from a manifest risk hit (舱单布控): the manifest's declarations and the trips linked to each;
+    an unknown manifest number answers 404."""
+    require_role(who, READERS)
+    manifest = find_manifest(conn, manifest_no.strip())
+    if manifest is None:
+        raise NotFound("transit.manifest_not_found")
+    numbers = [d.number for d in declarations_of_manifest(conn, manifest.id)]
+    return {"manifest_no": manifest.number, "declarations": numbers,
+            "trips": [trip for number in numbers for trip in trips_for_declaration(conn, who, number)]}
 
 
 def _cell(value: Any) -> Any:

@@ -14,6 +14,7 @@ from smartcustoms.platform.capability import Capability
 
 capability = Capability(
     name="transit",
+    depends_on=("declarations",),
     messages=MESSAGES,
     api_routers=[router],
     page_routers=[pages.router, live.router],
