@@ -1,6 +1,12 @@
 """Features of a dual-energy scan: per-patch local features for the concealed-object detector, and a whole-scan
 goods signature for declared-goods consistency, solid-waste and empty-container checks. Vectorised: every patch
-feature is a box filter over the full image sampled at the patch centres."""
+feature is a box filter over the full image sampled at the patch centres.
+
+Patch features: local attenuation and its contrast against row / column / wide context, R and material residual,
+high-Z and metal fractions, gradient, Laplacian, extreme residuals, position; the excess over the robust goods
+background (background.py: mean, peak, against the row and the column, at 3 MeV, its low/high ratio, and
+against its local spread); whether the goods 1.5 m to the left and right differ (a boundary between two lots of
+goods, not an object); and the strongest 15 cm line of excess (thin steel) with its ratio."""
 
 from __future__ import annotations
 
@@ -9,11 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from smartcustoms.ml.scan.background import Residuals, residuals
 from smartcustoms.ml.scan.materials import ALPHA_MIN, R_METAL, R_MIXED, R_ORGANIC, attenuation
 
 PATCH_FEATURES: tuple[str, ...] = (
     "mean", "std", "d_row", "d_col", "d_big", "r_mean", "r_ctx", "r_diff", "mat_resid", "frac_hz", "frac_metal",
     "grad", "max_res", "min_res", "y_rel", "ctx_row", "hz_strength", "lap", "end_dist",
+    "ex_mean", "ex_max", "ex_row", "ex_col", "ex_low", "ex_ratio", "ex_z", "lr_diff", "lr_diff_r", "lr_min",
+    "line", "line_ratio",
 )
 SIGNATURE_FEATURES: tuple[str, ...] = (
     "loaded", "height", "alpha_mean", "alpha_p10", "alpha_p50", "alpha_p90", "alpha_p99", "organic", "mixed",
@@ -33,6 +42,7 @@ class ScanMaps:
     ys: np.ndarray
     xs: np.ndarray
     px_mm: float
+    res: Residuals
 
 
 def repair_rows(alpha: np.ndarray) -> np.ndarray:
@@ -57,7 +67,8 @@ def maps(high: np.ndarray, low: np.ndarray, px_mm: float) -> ScanMaps:
     p = max(4, int(round(160 / px_mm)))
     s = max(2, p // 2)
     h, w = a_h.shape
-    return ScanMaps(a_h, a_l, r, p, s, np.arange(p // 2, h, s), np.arange(p // 2, w, s), px_mm)
+    return ScanMaps(a_h, a_l, r, p, s, np.arange(p // 2, h, s), np.arange(p // 2, w, s), px_mm,
+                    residuals(a_h, a_l, px_mm))
 
 
 def patch_features(m: ScanMaps) -> np.ndarray:
@@ -85,12 +96,39 @@ def patch_features(m: ScanMaps) -> np.ndarray:
     yy, xx = np.meshgrid(m.ys, m.xs, indexing="ij")
     cols = [mean, std, mean - ctx_row, mean - ctx_col, mean - ctx_big, r_mean, r_ctx, r_mean - r_ctx, mat_resid,
             frac_hz, frac_metal, grad, max_res, min_res, None, ctx_row, hz_strength, lap]
-    out = np.empty((yy.size, len(cols) + 1))
+    out = np.empty((yy.size, len(PATCH_FEATURES)))
     for i, c in enumerate(cols):
         out[:, i] = (yy / h).ravel() if c is None else c[yy, xx].ravel()
     # distance to the nearer end of the image, capped at 1.5 m: the container's corner posts and doors sit there
     w = a_h.shape[1]
-    out[:, -1] = (np.minimum(np.minimum(xx, w - 1 - xx) * m.px_mm / 1500.0, 1.0)).ravel()
+    out[:, len(cols)] = (np.minimum(np.minimum(xx, w - 1 - xx) * m.px_mm / 1500.0, 1.0)).ravel()
+    # excess over the robust goods background (background.py): what an added object leaves
+    ex = m.res.excess_h
+    ex_mean = u(ex, p)
+    ex_low = u(m.res.excess_l, p)
+    noise = np.sqrt(u(ex * ex, 4 * p)) + 0.01
+    extra = [ex_mean, ndimage.maximum_filter(u(ex, 3), p), u(m.res.row_h, p), u(m.res.col_h, p), ex_low,
+             np.clip(ex_low / np.maximum(ex_mean, 0.05), 0.0, 3.0), ex_mean / noise]
+    for i, c in enumerate(extra, start=len(cols) + 1):
+        out[:, i] = c[yy, xx].ravel()
+    # the goods 1.5 m to the left and to the right at the same height: an object (or a block of cigarettes) has
+    # the same goods on both sides; a boundary between two lots or kinds of goods has different goods
+    side_h = u(a_h, (p, 4 * p))
+    side_r = u(r * wgt, (p, 4 * p)) / np.maximum(u(wgt, (p, 4 * p)), 1e-3)
+    d = int(round(1500 / m.px_mm))
+    xl, xr = np.clip(xx - d, 0, w - 1), np.clip(xx + d, 0, w - 1)
+    k = len(cols) + 1 + len(extra)
+    out[:, k] = np.abs(side_h[yy, xl] - side_h[yy, xr]).ravel()
+    out[:, k + 1] = np.abs(side_r[yy, xl] - side_r[yy, xr]).ravel()
+    out[:, k + 2] = np.minimum(np.abs(mean[yy, xx] - side_h[yy, xl]), np.abs(mean[yy, xx] - side_h[yy, xr])).ravel()
+    # thin steel (a blade pack, a gun's slide): the strongest excess along a 15 cm line, either orientation,
+    # anywhere in the patch, and the low/high ratio of that excess (iron 1.18, organics 1.45, lead 0.96)
+    ln = max(3, int(round(150 / m.px_mm)))
+    line_h = np.maximum(u(ex, (3, ln)), u(ex, (ln, 3)))
+    line_l = np.maximum(u(m.res.excess_l, (3, ln)), u(m.res.excess_l, (ln, 3)))
+    line = ndimage.maximum_filter(line_h, p)
+    out[:, k + 3] = line[yy, xx].ravel()
+    out[:, k + 4] = np.clip(ndimage.maximum_filter(line_l, p)[yy, xx] / np.maximum(line[yy, xx], 0.05), 0, 3).ravel()
     return out
 
 
