@@ -1,7 +1,8 @@
 """Ports of the imaging capability.
 
 - ``imaging.analyser`` (provided here): an `AnalyserHolder` whose `get()` is the active scan assistant
-  (`ml.scan.analyser.ScanAnalyser`) or None when no model has been trained; `smartcustoms imaging train|retrain`
+  (`ml.scan.analyser.ScanAnalyser`) or None when no model has been trained (or the current one was trained with an
+  older feature list: train again); `smartcustoms imaging train|retrain`
   write ``<data_dir>/models/imaging/<version>/`` and point ``current`` at the version in use.
 - ``risk.dispatch`` (optional, from risk): verifiable random assignment of scans to reviewers. Not installed in
   this release; the queue then assigns the least-loaded on-duty reviewer (domain.least_loaded), never at random.
@@ -39,7 +40,10 @@ class AnalyserHolder:
             if version != self._loaded_version:
                 from smartcustoms.ml.scan.analyser import ScanAnalyser
 
-                self._model = ScanAnalyser.load(self.root / version)
+                try:
+                    self._model = ScanAnalyser.load(self.root / version)
+                except ValueError:  # trained with an older feature list: scans wait unanalysed until retrained
+                    self._model = None
                 self._loaded_version = version
             return self._model
 
