@@ -62,13 +62,14 @@ def running_median(a: np.ndarray, px_mm: float, axis: int) -> np.ndarray:
     stride = 2
     n = a.shape[axis] // step * step
     if axis == 1:
-        small = a[:, :n].reshape(a.shape[0], n // step, step).mean(axis=2)
+        small = a[:, :n].reshape(a.shape[0], n // step, step).mean(axis=2, dtype=np.float32)
         pad = np.pad(small, ((0, 0), (k // 2, k // 2)), mode="edge")
-        med = np.median(sliding_window_view(pad, k, axis=1)[:, ::stride], axis=-1)
+        windows = sliding_window_view(pad, k, axis=1)[:, ::stride]
     else:
-        small = a[:n].reshape(n // step, step, a.shape[1]).mean(axis=1)
+        small = a[:n].reshape(n // step, step, a.shape[1]).mean(axis=1, dtype=np.float32)
         pad = np.pad(small, ((k // 2, k // 2), (0, 0)), mode="edge")
-        med = np.median(sliding_window_view(pad, k, axis=0)[::stride], axis=-1)
+        windows = sliding_window_view(pad, k, axis=0)[::stride]
+    med = np.partition(windows, k // 2, axis=-1)[..., k // 2].astype(np.float64)  # k is odd: the middle one
     return _resample(med, step * stride, (step - 1) / 2, a.shape[axis], axis)
 
 
