@@ -93,13 +93,29 @@ class _Boxes:
         return np.asarray(total / np.maximum((y1 - y0) * (x1 - x0), 1))
 
 
+def _patch_max(a: np.ndarray, m: ScanMaps) -> np.ndarray:
+    """Maximum of `a` over each patch, at the patch centres: from s × s block maxima when patches are two strides
+    wide and start at the origin (the usual grid), else a full maximum filter."""
+    p, s = m.patch, m.stride
+    if p != 2 * s or m.ys[0] != s or m.xs[0] != s:
+        return np.asarray(ndimage.maximum_filter(a, p)[np.ix_(m.ys, m.xs)])
+    h, w = a.shape
+    ny, nx = -(-h // s), -(-w // s)
+    padded = np.full((ny * s, nx * s), -np.inf)
+    padded[:h, :w] = a
+    blocks = padded.reshape(ny, s, nx, s).max(axis=(1, 3))
+    iy, ix = np.arange(m.ys.size), np.arange(m.xs.size)
+    iy1, ix1 = np.minimum(iy + 1, ny - 1), np.minimum(ix + 1, nx - 1)
+    return np.asarray(np.maximum(np.maximum(blocks[np.ix_(iy, ix)], blocks[np.ix_(iy1, ix)]),
+                                 np.maximum(blocks[np.ix_(iy, ix1)], blocks[np.ix_(iy1, ix1)])))
+
+
 def patch_features(m: ScanMaps) -> np.ndarray:
     """(n_rows × n_cols, len(PATCH_FEATURES)) features, row-major over the patch grid."""
     p, a_h, r = m.patch, m.a_h, m.r
     u = ndimage.uniform_filter
     h, w = a_h.shape
     b = _Boxes((h, w), m.ys, m.xs)
-    at = np.ix_(m.ys, m.xs)
     mean = b.mean(a_h, p, p)
     std = np.sqrt(np.maximum(b.mean(a_h * a_h, p, p) - mean * mean, 0))
     ctx_row = b.mean(a_h, max(3, p // 2), 8 * p)
@@ -129,10 +145,10 @@ def patch_features(m: ScanMaps) -> np.ndarray:
     # thin steel (a blade pack, a gun's slide): the strongest excess along a 15 cm line, either orientation,
     # anywhere in the patch, and the low/high ratio of that excess (iron 1.18, organics 1.45, lead 0.96)
     ln = max(3, int(round(150 / m.px_mm)))
-    line = ndimage.maximum_filter(np.maximum(u(ex, (3, ln)), u(ex, (ln, 3))), p)[at]
-    line_l = ndimage.maximum_filter(np.maximum(u(ex_l, (3, ln)), u(ex_l, (ln, 3))), p)[at]
+    line = _patch_max(np.maximum(u(ex, (3, ln)), u(ex, (ln, 3))), m)
+    line_l = _patch_max(np.maximum(u(ex_l, (3, ln)), u(ex_l, (ln, 3))), m)
     cols = [mean, std, mean - ctx_col, r_mean, frac_hz, frac_metal, grad, yy / h, ctx_row, lap, end_dist,
-            ex_mean, ndimage.maximum_filter(u(ex, 3), p)[at], b.mean(m.res.col_h, p, p), ex_low,
+            ex_mean, _patch_max(u(ex, 3), m), b.mean(m.res.col_h, p, p), ex_low,
             np.clip(ex_low / np.maximum(ex_mean, 0.05), 0.0, 3.0), ex_mean / noise, np.abs(left - right),
             np.abs(left_r - right_r), np.minimum(np.abs(mean - left), np.abs(mean - right)),
             line, np.clip(line_l / np.maximum(line, 0.05), 0, 3)]
