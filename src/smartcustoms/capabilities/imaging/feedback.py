@@ -61,7 +61,13 @@ def retrain_and_compare(settings: Any, *, n_train: int, n_test: int, seed: int, 
         engine.dispose()
     root = model_root(settings.data_dir)
     pointer = root / "current"
-    current = ScanAnalyser.load(root / pointer.read_text().strip()) if pointer.exists() else None
+    current: ScanAnalyser | None = None
+    stale = ""
+    if pointer.exists():
+        try:
+            current = ScanAnalyser.load(root / pointer.read_text().strip())
+        except ValueError as exc:  # trained with an older feature list: nothing to compare with
+            stale = f"current version not comparable ({exc}); the candidate is judged alone"
     if current is not None:
         px_mm = float(current.meta.get("px_mm", px_mm))
     train = generate(n_train, seed, heldout=False, px_mm=px_mm, progress=progress)
@@ -70,7 +76,8 @@ def retrain_and_compare(settings: Any, *, n_train: int, n_test: int, seed: int, 
     candidate = fit_analyser(train, val, seed=seed, rounds=rounds, extra_goods=extra)
     new = _metrics(evaluate_analyser(candidate, train, test))
     old = _metrics(evaluate_analyser(current, train, test)) if current is not None else None
-    lines = [f"feedback labels used: {len(extra[1])}", f"{'metric':20} {'current':>9} {'candidate':>9}"]
+    lines = [f"feedback labels used: {len(extra[1])}", *([stale] if stale else []),
+             f"{'metric':20} {'current':>9} {'candidate':>9}"]
     for k in HEADLINE:
         lines.append(f"{k:20} {old[k] if old else float('nan'):>9.3f} {new[k]:>9.3f}")
     better = old is None or all(new[k] >= old[k] - 0.005 for k in HEADLINE)

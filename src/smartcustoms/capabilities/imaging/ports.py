@@ -1,7 +1,8 @@
 """Ports of the imaging capability.
 
 - ``imaging.analyser`` (provided here): an `AnalyserHolder` whose `get()` is the active scan assistant
-  (`ml.scan.analyser.ScanAnalyser`) or None when no model has been trained; `smartcustoms imaging train|retrain`
+  (`ml.scan.analyser.ScanAnalyser`) or None when no model has been trained (or the current one was trained with an
+  older feature list: train again); `smartcustoms imaging train|retrain`
   write ``<data_dir>/models/imaging/<version>/`` and point ``current`` at the version in use.
 - ``risk.reviewer_draw`` (optional, from risk): `draw(conn, declaration_id, label, candidates, at)` → the
   reviewer drawn with the seed of the batch that selected the declaration (recorded in that batch's published
@@ -41,7 +42,10 @@ class AnalyserHolder:
             if version != self._loaded_version:
                 from smartcustoms.ml.scan.analyser import ScanAnalyser
 
-                self._model = ScanAnalyser.load(self.root / version)
+                try:
+                    self._model = ScanAnalyser.load(self.root / version)
+                except ValueError:  # trained with an older feature list: scans wait unanalysed until retrained
+                    self._model = None
                 self._loaded_version = version
             return self._model
 

@@ -80,6 +80,8 @@ class ScanImage:
     objects: list[Box] = field(default_factory=list)
     goods: tuple[tuple[str, float], ...] = ()
     cargo: Box | None = None
+    segments: list[Box] = field(default_factory=list)
+    """Where each goods segment (a kind or a lot) was loaded, labelled with its kind."""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -293,9 +295,11 @@ def render(spec: ScanSpec) -> ScanImage:
     max_h = floor - roof - _px(100, px)
     a = ix0
     total = sum(share for _k, share in spec.goods) or 1.0
+    segments: list[Box] = []
     for kind, share in spec.goods:
         seg = int(round(loaded * share / total))
         _goods(canvas, rng, kind, floor, a, min(ix1, a + seg), px, max_h)
+        segments.append(Box(a, roof, max(0, min(ix1, a + seg) - a), floor - roof, kind))
         a += seg
     cargo = Box(ix0, roof, ix1 - ix0, floor - roof, "cargo")
     # concealed objects (threat image projection is multiplicative in T, i.e. additive in areal density)
@@ -319,7 +323,8 @@ def render(spec: ScanSpec) -> ScanImage:
         t_low, t_high = ndimage.gaussian_filter(t_low, blur), ndimage.gaussian_filter(t_high, blur)
     high = _detect(rng, t_high, N0_HIGH)
     low = _detect(rng, t_low, N0_LOW)
-    return ScanImage(high=high, low=low, px_mm=px, objects=boxes, goods=spec.goods, cargo=cargo)
+    return ScanImage(high=high, low=low, px_mm=px, objects=boxes, goods=spec.goods, cargo=cargo,
+                     segments=segments)
 
 
 def _detect(rng: np.random.Generator, t: np.ndarray, n0: float) -> np.ndarray:

@@ -62,7 +62,7 @@ class ScanAnalyser:
                 reference: np.ndarray | None = None) -> Analysis:
         m = maps(high, low, px_mm)
         heat, kinds = self.detector.heat(patch_features(m), m)
-        regions = grid_regions(heat, kinds, m, self.threshold)
+        regions = grid_regions(heat, kinds, m, self.threshold, self.detector.min_region_mm_)
         sig = signature(m)
         proba = self.goods.predict_proba(sig)[0]
         goods_p = dict(zip(self.goods.classes, (float(v) for v in proba), strict=False))
@@ -91,7 +91,8 @@ class ScanAnalyser:
         goods = str(self.goods.booster_.model_to_string())
         meta = {**self.meta, "threshold": self.threshold, "goods_classes": list(self.goods.classes),
                 "signature_scale": [float(v) for v in self.goods.scale_],
-                "patch_features": list(PATCH_FEATURES), "signature_features": list(SIGNATURE_FEATURES)}
+                "patch_features": list(PATCH_FEATURES), "signature_features": list(SIGNATURE_FEATURES),
+                "min_region_mm": dict(self.detector.min_region_mm_)}
         body = json.dumps(meta, sort_keys=True, ensure_ascii=False)
         digest = hashlib.sha256(det.encode() + b"\0" + goods.encode() + b"\0" + body.encode()).hexdigest()
         version = f"imaging-{digest[:12]}"
@@ -113,6 +114,7 @@ class ScanAnalyser:
             raise ValueError("artefact was trained with another feature list")
         det = ConcealmentDetector()
         det.booster_ = lgb.Booster(model_str=(folder / "detector.txt").read_text(encoding="utf-8"))
+        det.min_region_mm_ = {str(k): float(v) for k, v in meta.get("min_region_mm", {}).items()}
         goods = GoodsClassifier(tuple(meta["goods_classes"]))
         goods.booster_ = lgb.Booster(model_str=(folder / "goods.txt").read_text(encoding="utf-8"))
         goods.scale_ = np.array(meta["signature_scale"])

@@ -2,7 +2,8 @@
 
 - `ConcealmentDetector`: LightGBM multi-class over patch features (background, gun, knife, drugs, cigarettes,
   high-Z); its 1 − P(background) on the patch grid is the heat map, connected cells above the threshold are the
-  marked regions, labelled with the most probable object kind and its alert (weapon / drug / high_z).
+  marked regions, labelled with the most probable object kind and its alert (weapon / drug / high_z); a region
+  smaller than its kind's learned minimum size is dropped.
 - `ThresholdDetector`: the plain baseline — a pixel is suspicious when its attenuation exceeds the mean of its
   row neighbourhood by more than a threshold; same grid, same regions.
 - `GoodsClassifier`: LightGBM multi-class over the whole-scan signature → P(goods kind); the consistency score
@@ -13,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +52,10 @@ class Region:
                 "alert": ALERTS.get(self.label, "anomaly"), "score": round(self.score, 4)}
 
 
-def grid_regions(heat: np.ndarray, kinds: np.ndarray | None, m: ScanMaps, threshold: float) -> list[Region]:
-    """Connected grid cells with heat ≥ threshold → pixel rectangles (8-connected)."""
+def grid_regions(heat: np.ndarray, kinds: np.ndarray | None, m: ScanMaps, threshold: float,
+                 min_mm: Mapping[str, float] | None = None) -> list[Region]:
+    """Connected grid cells with heat ≥ threshold → pixel rectangles (8-connected). With `min_mm`, a region whose
+    kind has a minimum size (its smaller side, mm) and is narrower than that is dropped."""
     mask = heat >= threshold
     if not mask.any():
         return []
@@ -69,13 +73,29 @@ def grid_regions(heat: np.ndarray, kinds: np.ndarray | None, m: ScanMaps, thresh
             label = OBJECT_CLASSES[int(np.bincount(votes, minlength=len(OBJECT_CLASSES))[1:].argmax()) + 1]
         y0, y1 = int(m.ys[sl[0].start]) - half, int(m.ys[sl[0].stop - 1]) + half
         x0, x1 = int(m.xs[sl[1].start]) - half, int(m.xs[sl[1].stop - 1]) + half
-        out.append(Region(max(0, x0), max(0, y0), x1 - max(0, x0), y1 - max(0, y0), label, score))
+        region = Region(max(0, x0), max(0, y0), x1 - max(0, x0), y1 - max(0, y0), label, score)
+        if min_mm and min(region.w, region.h) * m.px_mm < min_mm.get(label, 0.0):
+            continue
+        out.append(region)
     return out
 
 
 class ConcealmentDetector:
+    """Patch classifier, plus the smallest region each object kind may show as (`min_region_mm_`): half the
+    smaller side of the smallest object of that kind in the training scans. It matters for cigarettes (master
+    cartons, ≥ 0.6 m): a one-patch-wide sliver at the boundary between two goods is not a block of cigarettes."""
+
     def __init__(self, rounds: int = 150, seed: int = 0) -> None:
         self.rounds, self.seed = rounds, seed
+        self.min_region_mm_: dict[str, float] = {}
+
+    def learn_sizes(self, sizes: Sequence[tuple[str, float]]) -> ConcealmentDetector:
+        """`sizes`: (object kind, smaller side in mm) of every object in the training scans."""
+        smallest: dict[str, float] = {}
+        for kind, side in sizes:
+            smallest[kind] = min(side, smallest.get(kind, side))
+        self.min_region_mm_ = {k: round(0.5 * v, 1) for k, v in sorted(smallest.items())}
+        return self
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> ConcealmentDetector:
         counts = np.bincount(y, minlength=len(OBJECT_CLASSES)).astype(np.float64)

@@ -1,0 +1,78 @@
+"""A robust model of the goods around every pixel, and the residual an added object leaves against it.
+
+Loads repeat along the container (carton stacks, drums, bales) and, within one stack, down the column. So the
+background at a pixel is estimated twice with running medians, which ignore an object much smaller than their
+window: along the row (same height, ±1.2 m of neighbouring columns) and down the column (same position along
+the container, ±0.6 m of neighbouring rows). A concealed object adds attenuation against both, most goods
+structure (a stack edge, a drum wall, a machine part, the end of the load) only against one of them, so the
+smaller of the two residuals is the excess the object itself adds. The residuals are computed at both energies:
+their ratio is the object's own R = μ_L/μ_H, whatever the goods in front of and behind it (Beer–Lambert is
+additive in attenuation).
+
+The medians run on 4 cm bins along their direction, at every other bin, and are interpolated back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+ROW_WINDOW_MM = 2400.0
+COL_WINDOW_MM = 1200.0
+STEP_MM = 40.0
+
+
+@dataclass
+class Residuals:
+    """Per-pixel excess attenuation over the row- and column-median background, at 6 MeV (h) and 3 MeV (l)."""
+
+    row_h: np.ndarray
+    col_h: np.ndarray
+    row_l: np.ndarray
+    col_l: np.ndarray
+
+    @property
+    def excess_h(self) -> np.ndarray:
+        return np.minimum(self.row_h, self.col_h)
+
+    @property
+    def excess_l(self) -> np.ndarray:
+        return np.minimum(self.row_l, self.col_l)
+
+
+def _resample(med: np.ndarray, spacing: int, offset: float, n: int, axis: int) -> np.ndarray:
+    """Linear interpolation of samples taken every `spacing` pixels from `offset` back to `n` pixels along
+    `axis` (constant beyond the first and last sample)."""
+    pos = np.clip((np.arange(n) - offset) / spacing, 0, med.shape[axis] - 1)
+    i0 = np.minimum(pos.astype(np.int64), med.shape[axis] - 1)
+    i1 = np.minimum(i0 + 1, med.shape[axis] - 1)
+    frac = pos - i0
+    if axis == 1:
+        return np.asarray(med[:, i0] * (1 - frac) + med[:, i1] * frac)
+    return np.asarray(med[i0] * (1 - frac)[:, None] + med[i1] * frac[:, None])
+
+
+def running_median(a: np.ndarray, px_mm: float, axis: int) -> np.ndarray:
+    """Median of `a` over a window along `axis` (1: along the row, 0: down the column), same shape as `a`: on
+    bins of about 4 cm along that axis, evaluated at every other bin and interpolated back."""
+    step = max(1, int(round(STEP_MM / px_mm)))  # pixels per bin along the median's direction
+    window_mm = ROW_WINDOW_MM if axis == 1 else COL_WINDOW_MM
+    k = max(3, int(round(window_mm / (step * px_mm))) | 1)
+    stride = 2
+    n = a.shape[axis] // step * step
+    if axis == 1:
+        small = a[:, :n].reshape(a.shape[0], n // step, step).mean(axis=2, dtype=np.float32)
+        pad = np.pad(small, ((0, 0), (k // 2, k // 2)), mode="edge")
+        windows = sliding_window_view(pad, k, axis=1)[:, ::stride]
+    else:
+        small = a[:n].reshape(n // step, step, a.shape[1]).mean(axis=1, dtype=np.float32)
+        pad = np.pad(small, ((k // 2, k // 2), (0, 0)), mode="edge")
+        windows = sliding_window_view(pad, k, axis=0)[::stride]
+    med = np.partition(windows, k // 2, axis=-1)[..., k // 2].astype(np.float64)  # k is odd: the middle one
+    return _resample(med, step * stride, (step - 1) / 2, a.shape[axis], axis)
+
+
+def residuals(a_h: np.ndarray, a_l: np.ndarray, px_mm: float) -> Residuals:
+    return Residuals(a_h - running_median(a_h, px_mm, 1), a_h - running_median(a_h, px_mm, 0),
+                     a_l - running_median(a_l, px_mm, 1), a_l - running_median(a_l, px_mm, 0))

@@ -1,0 +1,76 @@
+"""The robust goods background (ml/scan/background.py), the learned minimum region size per object kind, and the
+training / held-out split of goods mixes — each on a few seeded 20 mm/px scans."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from smartcustoms.capabilities.imaging.evaluation import make_spec
+from smartcustoms.devices.scanner.physics import ratio
+from smartcustoms.devices.scanner.simulator import ObjectSpec, ScanSpec, render
+from smartcustoms.ml.scan.features import maps
+from smartcustoms.ml.scan.models import OBJECT_CLASSES, ConcealmentDetector, grid_regions
+
+PX = 20.0
+
+
+def _excess_in_box(kind: str, goods: str) -> tuple[float, float, float]:
+    scan = render(ScanSpec(size="20", goods=((goods, 1.0),), objects=(ObjectSpec(kind, 0.5, 0.6),), fill=1.0,
+                           px_mm=PX, seed=5))
+    m = maps(scan.high, scan.low, PX)
+    b = scan.objects[0]
+    high = np.clip(m.res.excess_h[b.y:b.y + b.h, b.x:b.x + b.w], 0, None)
+    low = np.clip(m.res.excess_l[b.y:b.y + b.h, b.x:b.x + b.w], 0, None)
+    load = np.abs(m.res.excess_h[20:-10, 40:-40])
+    return float(high.mean()), float(low.sum() / high.sum()), float(np.median(load))
+
+
+def test_excess_over_the_goods_background_is_the_object_and_its_ratio_is_the_objects_material() -> None:
+    for kind, material in (("drugs", "polyethylene"), ("high_z", "lead")):
+        for goods in ("textiles", "paper"):
+            excess, r, typical = _excess_in_box(kind, goods)
+            assert excess > 5 * typical, (kind, goods)
+            assert abs(r - ratio(material)) < 0.06, (kind, goods, r)
+
+
+def test_a_boundary_between_two_goods_is_an_edge_of_the_row_background_not_an_excess() -> None:
+    scan = render(ScanSpec(size="20", goods=(("textiles", 0.5), ("paper", 0.5)), fill=1.0, px_mm=PX, seed=8))
+    m = maps(scan.high, scan.low, PX)
+    body = (slice(30, 110), slice(40, -40))
+    row = ndimage.uniform_filter(m.res.row_h, 5)[body]
+    excess = ndimage.uniform_filter(m.res.excess_h, 5)[body]
+    assert row.max() > 0.5
+    assert excess.max() < 0.5 * row.max()
+
+
+def _grid(h: int, w: int) -> Any:
+    return SimpleNamespace(patch=16, stride=8, ys=np.arange(8, 8 * h, 8), xs=np.arange(8, 8 * w, 8), px_mm=10.0)
+
+
+def test_a_sliver_too_thin_for_its_kind_is_not_a_region() -> None:
+    det = ConcealmentDetector().learn_sizes([("cigarettes", 700.0), ("cigarettes", 900.0), ("gun", 150.0)])
+    assert det.min_region_mm_ == {"cigarettes": 350.0, "gun": 75.0}
+    heat = np.zeros((20, 40))
+    kinds = np.full(heat.shape, OBJECT_CLASSES.index("cigarettes"))
+    heat[4:14, 5] = 0.99  # one patch wide, tall: the edge where one kind of goods meets another
+    heat[4:12, 20:28] = 0.99  # a block of master cartons
+    m = _grid(*heat.shape)
+    assert len(grid_regions(heat, kinds, m, 0.5)) == 2
+    kept = grid_regions(heat, kinds, m, 0.5, det.min_region_mm_)
+    assert len(kept) == 1 and kept[0].w >= 64
+
+
+def test_training_loads_are_one_kind_in_lots_and_only_the_heldout_set_mixes_kinds() -> None:
+    rng = np.random.default_rng(3)
+    train = [make_spec(rng, i, heldout=False, px_mm=PX, lots=0.4) for i in range(300)]
+    assert all(len({kind for kind, _share in s.goods}) == 1 for s in train)
+    assert sum(len(s.goods) == 2 for s in train) > 60
+    # the held-out stream draws the same scans whatever the training lot share
+    a, b = np.random.default_rng(4), np.random.default_rng(4)
+    heldout = [make_spec(a, i, heldout=True, px_mm=PX, lots=0.4) for i in range(100)]
+    assert heldout == [make_spec(b, i, heldout=True, px_mm=PX, lots=0.0) for i in range(100)]
+    assert sum(len({kind for kind, _share in s.goods}) == 2 for s in heldout) > 30
