@@ -22,10 +22,12 @@ $(ASSETS): package.json package-lock.json
 
 install: $(STAMP) $(ASSETS)
 
-## make run: install, migrate the embedded database, load reference and demo data, start the app + port simulator
+## make run: install, migrate the embedded database, load reference and demo data (a compact imaging model is
+## trained once, about a minute), start the app + port simulator
 run: install
 	$(BIN)/smartcustoms db upgrade
 	$(BIN)/smartcustoms reference load
+	$(BIN)/smartcustoms imaging train --scans 120 --test 30 --if-missing
 	$(BIN)/smartcustoms demo load
 	$(BIN)/smartcustoms serve --host $(HOST) --port $(PORT) --simulate --rate $(RATE)
 

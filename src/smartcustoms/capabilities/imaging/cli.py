@@ -34,11 +34,16 @@ def _default_root() -> Path:
 def train(out: Path | None = typer.Option(None, help="artefact root (default <data_dir>/models/imaging)"),
           scans: int = typer.Option(400, help="training scans"), test: int = typer.Option(300),
           px_mm: float = typer.Option(10.0, help="pixel size (mm)"), seed: int = typer.Option(11),
-          activate: bool = typer.Option(True, help="point `current` at the new version")) -> None:
+          activate: bool = typer.Option(True, help="point `current` at the new version"),
+          if_missing: bool = typer.Option(False, "--if-missing", help="do nothing when a model is already in use "
+                                                                     "(make run)")) -> None:
     """Train on simulated scans, evaluate on a held-out set and save a versioned artefact with its model card."""
     from smartcustoms.capabilities.imaging.evaluation import card_for, format_report, train_and_evaluate
 
     root = out or _default_root()
+    if if_missing and (root / "current").exists():
+        console.print(f"imaging model in use: {(root / 'current').read_text(encoding='utf-8').strip()} (not retrained)")
+        return
     analyser, rep, _train = train_and_evaluate(n_train=scans, n_val=max(30, scans // 4), n_test=test, seed=seed,
                                                px_mm=px_mm, progress=_progress)
     folder, version = analyser.save(root, card_for(analyser))
