@@ -260,10 +260,28 @@ POSITION_COLUMNS = ("device_id", "device_time", "seq", "transit_id", "lat", "lon
                     "lock_state", "battery_pct", "source", "received_at")
 
 
-def insert_positions(conn: Connection, rows: list[dict[str, Any]]) -> set[tuple[str, datetime, int]]:
-    """Insert-or-ignore; returns the keys that were new. PostgreSQL: COPY into a session-local staging table,
-    then one `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING` (COPY is ~10× faster than multi-row VALUES
-    from Python, domain doc §5). SQLite: multi-row `INSERT OR IGNORE … RETURNING`."""
+class AllKeys:
+    """What `insert_positions` returns when every row was new (the usual case): membership is always true, and
+    no key has to be read back and converted."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __contains__(self, _key: object) -> bool:
+        return True
+
+    def __len__(self) -> int:
+        return self.n
+
+
+NewKeys = set[tuple[str, datetime, int]] | AllKeys
+
+
+def insert_positions(conn: Connection, rows: list[dict[str, Any]]) -> NewKeys:
+    """Insert-or-ignore; returns the keys that were new. PostgreSQL: binary COPY into a session-local staging
+    table, then one `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING` (COPY is ~10× faster than multi-row VALUES
+    from Python, domain doc §5; binary COPY another ~4× cheaper than text on the Python side). SQLite: multi-row
+    `INSERT OR IGNORE … RETURNING`."""
     if not rows:
         return set()
     if conn.dialect.name == "postgresql":
@@ -277,7 +295,12 @@ def insert_positions(conn: Connection, rows: list[dict[str, Any]]) -> set[tuple[
     return new
 
 
-def _insert_positions_pg(conn: Connection, rows: list[dict[str, Any]]) -> set[tuple[str, datetime, int]]:
+_PG_TYPES = {"device_id": "varchar", "device_time": "timestamptz", "seq": "int4", "transit_id": "varchar",
+             "lat": "float8", "lon": "float8", "speed_kmh": "float8", "heading": "int4", "flags": "varchar",
+             "lock_state": "varchar", "battery_pct": "float8", "source": "varchar", "received_at": "timestamptz"}
+
+
+def _insert_positions_pg(conn: Connection, rows: list[dict[str, Any]]) -> NewKeys:
     from smartcustoms.kernel.timeutil import ensure_utc
 
     cols = ", ".join(POSITION_COLUMNS)
@@ -286,12 +309,17 @@ def _insert_positions_pg(conn: Connection, rows: list[dict[str, Any]]) -> set[tu
     with dbapi.cursor() as cur:
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS transit_positions_in "
                     "(LIKE transit_positions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-        with cur.copy(f"COPY transit_positions_in ({cols}) FROM STDIN") as copy:
+        with cur.copy(f"COPY transit_positions_in ({cols}) FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types([_PG_TYPES[c] for c in POSITION_COLUMNS])
+            write = copy.write_row
             for row in rows:
-                copy.write_row([row[c] for c in POSITION_COLUMNS])
+                write([row[c] for c in POSITION_COLUMNS])
         cur.execute(f"INSERT INTO transit_positions ({cols}) SELECT {cols} FROM transit_positions_in "
                     "ON CONFLICT DO NOTHING RETURNING device_id, device_time, seq")
-        new = {(d, ensure_utc(t), s) for d, t, s in cur.fetchall()}
+        if cur.rowcount == len(rows):
+            new: NewKeys = AllKeys(len(rows))  # every row went in
+        else:
+            new = {(d, ensure_utc(t), s) for d, t, s in cur.fetchall()}
         cur.execute("DELETE FROM transit_positions_in")
     return new
 
