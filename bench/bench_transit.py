@@ -29,7 +29,7 @@ from typing import Any
 
 PG_ADMIN = os.environ.get("SMARTCUSTOMS_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MQTT_URL = os.environ.get("SMARTCUSTOMS_BENCH_MQTT_URL", "mqtt://127.0.0.1:1883")
-MESSAGES = int(os.environ.get("BENCH_TRANSIT_MESSAGES", "30000"))
+MESSAGES = int(os.environ.get("BENCH_TRANSIT_MESSAGES", "60000"))
 TRUCKS = int(os.environ.get("BENCH_TRANSIT_TRUCKS", "300"))
 CONNECTIONS = int(os.environ.get("BENCH_TRANSIT_CONNECTIONS", "5000"))
 TIME_LIMIT_S = 120.0
@@ -48,111 +48,57 @@ def _messages(plans: list[Any], per_truck: int, prefix: str) -> list[tuple[str, 
     return out
 
 
-WINDOW = 5000
-"""At most this many messages published but not yet received by the consumer: Mosquitto's default
-`max_queued_messages` (1000 beyond the in-flight window) would otherwise drop what a slow consumer cannot take,
-and the figure would measure loss, not throughput."""
-
-
-def _publisher_process(items: list[tuple[str, bytes, tuple[str, str]]], rate: float | None, out: Any,
-                       consumed: Any) -> None:
-    """Child process: publish QoS 1 as fast as the broker acknowledges and the consumer keeps up (or paced at
-    `rate`/s) and send back (seconds taken, {key: wall time sent})."""
-    import paho.mqtt.client as mqtt
-
+def _publisher(messages: list[tuple[str, bytes, Any]], rate: float | None = None) -> Any:
+    """Start the load generator (its own process, pre-encoded packets: bench/mqtt_load.py)."""
+    from bench.mqtt_load import Publisher
     from smartcustoms.platform.mqtt import parse_url
 
     host, port = parse_url(MQTT_URL)
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    client.max_inflight_messages_set(100)
-    client.max_queued_messages_set(0)
-    client.connect(host, port)
-    client.loop_start()
-    sent: dict[tuple[str, str], float] = {}
-    started = time.perf_counter()
-    infos = []
-    for i, (topic, payload, key) in enumerate(items):
-        if rate is not None and i % 50 == 0:
-            ahead = started + i / rate - time.perf_counter()
-            if ahead > 0:
-                time.sleep(ahead)
-        while i - consumed.value > WINDOW and time.perf_counter() - started < TIME_LIMIT_S:
-            time.sleep(0.001)
-        sent[key] = time.time()
-        infos.append(client.publish(topic, payload, qos=1))
-    for info in infos:
-        info.wait_for_publish(60)
-    took = time.perf_counter() - started
-    client.loop_stop()
-    client.disconnect()
-    out.send((took, sent))
-    out.close()
+    return Publisher(host, port, [(t, p) for t, p, _r in messages], rate=rate)
 
 
-def _publish(messages: list[tuple[str, bytes, Any]], send_times: dict[tuple[str, str], float] | None,
-             rate: float | None = None, progress: Any = None) -> float:
-    """Publish from a separate process (so the publisher does not share the measured process's GIL),
-    flow-controlled by `progress()` (messages the consumer has received)."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    consumed = ctx.Value("q", 0)
-    items = [(t, p, (r.device_id, r.device_time.isoformat())) for t, p, r in messages]
-    proc = ctx.Process(target=_publisher_process, args=(items, rate, child, consumed), daemon=True)
-    proc.start()
-    child.close()
-    deadline = time.monotonic() + TIME_LIMIT_S
-    while not parent.poll(0.005) and time.monotonic() < deadline:
-        consumed.value = progress() if progress is not None else len(items)
-    took, sent = parent.recv() if parent.poll(1) else (float("nan"), {})
-    proc.join(10)
-    if send_times is not None:
-        send_times.update(sent)
-    return float(took)
+def _send_times(messages: list[tuple[str, bytes, Any]], publisher: Any) -> dict[tuple[str, str], float]:
+    _took, acked, sent_at = publisher.result()
+    if acked < len(messages):
+        print(f"  publisher: only {acked} of {len(messages)} acknowledged by the broker")
+    return {(r.device_id, r.device_time.isoformat()): at for (_t, _p, r), at in zip(messages, sent_at, strict=False)}
 
 
 def broker_baseline(messages: list[tuple[str, bytes, Any]], prefix: str) -> float:
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.packettypes import PacketTypes
-    from paho.mqtt.properties import Properties
-
+    """The same messages through the same broker to the same subscriber client the ingest uses (QoS 1,
+    acknowledged per batch, same batch size), doing nothing else."""
     from smartcustoms.platform.mqtt import parse_url
+    from smartcustoms.platform.mqtt_subscriber import MqttSubscriber
 
     host, port = parse_url(MQTT_URL)
-    received = 0
-    done = threading.Event()
-    subscribed = threading.Event()
-    first: list[float] = []
-    last = 0.0
+    sub = MqttSubscriber(host, port, f"{prefix}-raw", [f"{prefix}/devices/elock/+"], clean_start=True,
+                         session_expiry_s=0)
+    sub.connect()
+    publisher = _publisher(messages)
+    received, first, last = 0, 0.0, 0.0
+    deadline = time.monotonic() + TIME_LIMIT_S
+    while received < len(messages) and time.monotonic() < deadline:
+        batch = sub.receive(BATCH, wait_s=0.2, linger_s=0.05)
+        if batch:
+            first = first or time.perf_counter()
+            publisher.took(len(batch))
+            received += len(batch)
+            sub.ack(batch)
+            last = time.perf_counter()
+    sub.close()
+    _send_times(messages, publisher)
+    if received < len(messages):
+        print(f"  broker baseline: received {received} of {len(messages)}")
+    return received / (last - first) if last > first else 0.0
 
-    def on_message(_c: Any, _u: Any, _m: Any) -> None:
-        nonlocal received, last
-        if not first:
-            first.append(time.perf_counter())
-        received += 1
-        last = time.perf_counter()
-        if received >= len(messages):
-            done.set()
 
-    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"{prefix}-raw", protocol=mqtt.MQTTv5)
-    props = Properties(PacketTypes.CONNECT)
-    props.ReceiveMaximum = 65_535
-    sub.on_message = on_message
-    sub.on_subscribe = lambda *_a: subscribed.set()
-    sub.connect(host, port, properties=props)
-    sub.subscribe(f"{prefix}/devices/elock/+", qos=1)
-    sub.loop_start()
-    subscribed.wait(10)
-    _publish(messages, None, progress=lambda: received)
-    done.wait(TIME_LIMIT_S)
-    sub.loop_stop()
-    sub.disconnect()
-    return received / (last - first[0]) if first and last > first[0] else 0.0
+BATCH = 5000
 
 
 def pipeline_run(runtime: Any, messages: list[tuple[str, bytes, Any]], prefix: str, rate: float | None = None
                  ) -> tuple[float, int, list[float], dict[str, Any]]:
+    """The ingest worker on this process's main thread (as `smartcustoms transit ingest` runs), the publisher
+    in its own process; returns (reports/s, stored, alarm latencies, worker stats)."""
     from sqlalchemy import func, select
 
     from smartcustoms.capabilities.transit import db
@@ -161,30 +107,33 @@ def pipeline_run(runtime: Any, messages: list[tuple[str, bytes, Any]], prefix: s
 
     pipeline = Pipeline(runtime)
     pipeline.warm()  # as `smartcustoms transit ingest` does at start-up
-    worker = MqttIngest(pipeline.ingest, MQTT_URL, prefix=prefix, client_id=f"{prefix}-ingest",
-                        max_batch=5000, max_delay_s=0.05, session_expiry_s=60)
-    worker.connect()
     stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
-    thread.start()
-    send_times: dict[tuple[str, str], float] = {}
-    _publish(messages, send_times, rate, progress=lambda: worker.stats.received)
+    publisher: Any = None
     deadline = time.monotonic() + TIME_LIMIT_S
-    while worker.stats.received < len(messages) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    while worker._queue.qsize() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.5)
+
+    class BenchIngest(MqttIngest):
+        def _process(self, batch: Any, stop: threading.Event) -> None:
+            publisher.took(len(batch))
+            super()._process(batch, stop)
+            if self.stats.acked >= len(messages) or time.monotonic() > deadline:
+                stop.set()
+
+    worker = BenchIngest(pipeline.ingest, MQTT_URL, prefix=prefix, client_id=f"{prefix}-ingest",
+                         max_batch=BATCH, max_delay_s=0.05, session_expiry_s=60)
+    worker.connect()
+    publisher = _publisher(messages, rate)
+    worker.run(stop)
+    worker.close()
+    send_times = _send_times(messages, publisher)
     s = worker.stats
     took = (s.last_commit_at - s.first_received_at) if s.last_commit_at and s.first_received_at else float("inf")
-    stop.set()
-    thread.join(30)
-    worker.close()
     with runtime.engine.connect() as conn:
         stored = int(conn.execute(select(func.count()).select_from(db.positions).where(
             db.positions.c.device_id.in_({r.device_id for _t, _p, r in messages}))).scalar_one())
         alarms = {r.id: (r.device_id, r.raised_at) for r in conn.execute(
             select(db.alarms.c.id, db.alarms.c.device_id, db.alarms.c.raised_at))}
+    if stored < len(messages):
+        print(f"  pipeline: stored {stored} of {len(messages)} — messages were lost")
     latencies = []
     for alarm_id, committed in worker.stats.alarm_times:
         device_id, raised_at = alarms[alarm_id]
