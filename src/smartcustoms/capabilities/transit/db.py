@@ -42,7 +42,7 @@ from smartcustoms.capabilities.transit.domain import (
     Zone,
 )
 from smartcustoms.devices.reading import Reading
-from smartcustoms.platform.db import JSONType, UTCDateTime, metadata
+from smartcustoms.platform.db import JSONType, UTCDateTime, dumps, metadata
 
 transits = Table(
     "transit_transits", metadata,
@@ -191,7 +191,11 @@ _ENDED = (TransitState.ARRIVED, TransitState.CLOSED, TransitState.HELD)
 
 
 def save_transits(conn: Connection, items: Sequence[tuple[Transit, Monitor | None]], now: datetime) -> None:
-    """Write back state (and monitor, and the trip's figures) for many transits in one executemany each."""
+    """Write back state (and monitor, and the trip's figures) for many transits: on PostgreSQL one UPDATE … FROM
+    unnest(arrays) per table, elsewhere one executemany each."""
+    if conn.dialect.name == "postgresql" and items:
+        _save_transits_pg(conn, items, now)
+        return
     plain, with_monitor, trip_rows = [], [], []
     for t, monitor in items:
         values = {"b_id": t.id, "b_state": t.state.value, "b_in_transit_at": t.in_transit_at,
@@ -207,6 +211,38 @@ def save_transits(conn: Connection, items: Sequence[tuple[Transit, Monitor | Non
     for stmt, params in ((_TRANSIT_UPDATE, plain), (_TRANSIT_MONITOR_UPDATE, with_monitor), (_TRIP_UPDATE, trip_rows)):
         if params:
             conn.execute(stmt, params)
+
+
+_PG_SAVE_TRANSITS = """
+UPDATE transit_transits AS t SET state = v.state, in_transit_at = v.in_transit_at, arrived_at = v.arrived_at,
+    closed_at = v.closed_at, hold_reasons = v.hold_reasons, monitor = COALESCE(v.monitor, t.monitor), updated_at = %s
+FROM unnest(%s::varchar[], %s::varchar[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::jsonb[],
+            %s::jsonb[]) AS v(id, state, in_transit_at, arrived_at, closed_at, hold_reasons, monitor)
+WHERE t.id = v.id"""
+_PG_SAVE_TRIPS = """
+UPDATE transit_trips AS p SET distance_km = v.distance_km, positions = v.positions, ended_at = v.ended_at,
+    "open" = v.is_open
+FROM unnest(%s::varchar[], %s::float8[], %s::int4[], %s::timestamptz[], %s::bool[])
+    AS v(transit_id, distance_km, positions, ended_at, is_open)
+WHERE p.transit_id = v.transit_id"""
+
+
+def _save_transits_pg(conn: Connection, items: Sequence[tuple[Transit, Monitor | None]], now: datetime) -> None:
+    transit_rows, trip_rows = [], []
+    for t, monitor in items:
+        transit_rows.append((t.id, t.state.value, t.in_transit_at, t.arrived_at, t.closed_at,
+                             dumps(list(t.hold_reasons)), None if monitor is None else dumps(monitor.to_dict())))
+        if monitor is not None:
+            ended = t.arrived_at if t.state in _ENDED else None
+            trip_rows.append((t.id, round(monitor.distance_m / 1000, 3), monitor.count, ended, ended is None))
+    transit_cols = [list(column) for column in zip(*transit_rows, strict=True)]  # one array per column
+    trip_cols = [list(column) for column in zip(*trip_rows, strict=True)]
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cur:
+        cur.execute(_PG_SAVE_TRANSITS, (now, *transit_cols))
+        if trip_cols:
+            cur.execute(_PG_SAVE_TRIPS, trip_cols)
 
 
 def load_for_update(conn: Connection, ids: Sequence[str]) -> list[Any]:
