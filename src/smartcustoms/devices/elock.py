@@ -93,7 +93,9 @@ def decode(payload: bytes | bytearray | str) -> Reading:
         raise ElockError("time must be ISO 8601") from None
     if at.tzinfo is None:
         raise ElockError("time needs a UTC offset")
-    lat, lon = _number(data, "lat"), _number(data, "lon")
+    lat, lon = data.get("lat"), data.get("lon")
+    if type(lat) is not float or type(lon) is not float:  # the usual case needs no further checks of type
+        lat, lon = _number(data, "lat"), _number(data, "lon")
     if (lat is None) != (lon is None):
         raise ElockError("lat and lon come together")
     if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -108,7 +110,7 @@ def decode(payload: bytes | bytearray | str) -> Reading:
         state = _EVENT_STATE.get(event)
     heading = _number(data, "heading")
     return Reading(
-        device_id=lock_id, device_time=at.astimezone(UTC), seq=seq, lat=lat, lon=lon,
+        device_id=lock_id, device_time=at if at.tzinfo is UTC else at.astimezone(UTC), seq=seq, lat=lat, lon=lon,
         speed_kmh=_number(data, "speed_kmh"), heading=None if heading is None else int(heading) % 360,
         alarms=_EVENT_ALARMS[event], lock_id=lock_id, lock_state=state, battery_pct=_number(data, "battery_pct"),
         source="mqtt", extras={"event": event},
