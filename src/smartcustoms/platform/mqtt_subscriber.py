@@ -4,7 +4,9 @@ messages taken in batches straight off the socket, acknowledged in one send afte
 Why not paho here: paho delivers one callback per message from a network thread that shares the GIL with the
 consumer, which cost more than the whole pipeline (docs/TRANSIT.md "Measured"). This client has no thread: the
 consumer calls `receive()`, which reads what the socket holds in large reads and cuts the PUBLISH packets out of
-it, and `ack()` after commit. Keep-alive is kept by `keep_alive()` (called from `receive()` and by a consumer
+it, and `ack()` after commit. One thread may receive while another acknowledges (sends are serialised); each
+connection has a `generation`, so acknowledgements meant for a connection that has since dropped are not sent on
+its successor. Keep-alive is kept by `keep_alive()` (called from `receive()` and by a consumer
 that waits for a long time, e.g. while its database is down).
 
 Delivery contract (MQTT v5, §4.3.2): a message not acknowledged before the connection drops is re-delivered on
@@ -15,8 +17,10 @@ commit loses nothing; it must tolerate seeing a message twice (the transit pipel
 from __future__ import annotations
 
 import logging
+import select
 import selectors
 import socket
+import threading
 import time
 from collections import deque
 
@@ -42,6 +46,9 @@ class MqttSubscriber:
         self._ready: deque[Publish] = deque()
         self._last_sent = 0.0
         self._next_id = 1
+        self._send_lock = threading.Lock()
+        self.generation = 0
+        """Counts connections; `ack(…, generation=…)` skips messages received on an earlier one."""
 
     # --- connection --------------------------------------------------------------------------------------
     @property
@@ -76,6 +83,7 @@ class MqttSubscriber:
         sock.setblocking(False)
         self._selector = selectors.DefaultSelector()
         self._selector.register(sock, selectors.EVENT_READ)
+        self.generation += 1
 
     def close(self, send_disconnect: bool = True) -> None:
         """DISCONNECT (normal): the broker keeps the session and its unacknowledged messages for the expiry."""
@@ -86,12 +94,12 @@ class MqttSubscriber:
         if sock is None:
             return
         if send_disconnect:
-            try:
-                sock.setblocking(True)
-                sock.settimeout(1.0)
-                sock.sendall(wire.DISCONNECT_PACKET)
-            except OSError:
-                pass
+            with self._send_lock:
+                try:
+                    sock.settimeout(1.0)
+                    sock.sendall(wire.DISCONNECT_PACKET)
+                except OSError:
+                    pass
         sock.close()
 
     # --- messages ----------------------------------------------------------------------------------------
@@ -109,11 +117,16 @@ class MqttSubscriber:
         n = min(max_messages, len(self._ready))
         return [self._ready.popleft() for _ in range(n)]
 
-    def ack(self, messages: list[Publish]) -> None:
-        """PUBACK every QoS 1 message in one send (call after the batch holding them is committed)."""
+    def ack(self, messages: list[Publish], generation: int | None = None) -> bool:
+        """PUBACK every QoS 1 message in one send (call after the batch holding them is committed). With
+        `generation` (the value when they were received): when the connection has been replaced since, nothing
+        is sent and False comes back — the broker re-delivers them on the new connection."""
+        if generation is not None and generation != self.generation:
+            return False
         ids = [m.packet_id for m in messages if m.qos == 1]
         if ids:
             self._send(wire.pubacks(ids))
+        return True
 
     def keep_alive(self) -> None:
         """PINGREQ when nothing was sent for half the keep-alive interval (the broker closes a silent client
@@ -191,21 +204,24 @@ class MqttSubscriber:
             pending = self._reader.feed(data)
 
     def _send(self, data: bytes) -> None:
-        if self._sock is None:
-            raise ConnectionError("MQTT subscriber is not connected")
-        try:
-            if self._sock.gettimeout() == 0.0:
-                self._sock.setblocking(True)
-                try:
-                    self._sock.sendall(data)
-                finally:
-                    self._sock.setblocking(False)
-            else:
-                self._sock.sendall(data)
-        except OSError as exc:
-            self.close(send_disconnect=False)
-            raise ConnectionError(f"MQTT connection lost: {exc}") from exc
-        self._last_sent = time.monotonic()
+        with self._send_lock:
+            sock = self._sock
+            if sock is None:
+                raise ConnectionError("MQTT subscriber is not connected")
+            try:
+                if sock.gettimeout() == 0.0:  # connected: non-blocking, shared with a receiving thread
+                    view = memoryview(data)
+                    while view:
+                        try:
+                            view = view[sock.send(view):]
+                        except BlockingIOError:
+                            select.select([], [sock], [], 1.0)
+                else:
+                    sock.sendall(data)
+            except OSError as exc:
+                self.close(send_disconnect=False)
+                raise ConnectionError(f"MQTT connection lost: {exc}") from exc
+            self._last_sent = time.monotonic()
 
     def _packet_id(self) -> int:
         pid = self._next_id

@@ -4,8 +4,15 @@ session expiry one day) and acknowledges each message only after the batch holdi
 mid-stream, the worker loses nothing: the broker re-delivers every unacknowledged message and queues new ones for
 the session; the pipeline's insert-or-ignore stores each report once.
 
-The socket is read by `platform.mqtt_subscriber` on this thread, in batches (no network thread, no callback
-per message); PUBACKs for a committed batch go out in one send.
+The socket is read by `platform.mqtt_subscriber` in batches (no callback per message) on a reader thread that
+also decodes, so the next batch is ready while this one waits for PostgreSQL (COPY, commit); batches are
+committed and acknowledged in the order they were read, on the calling thread; PUBACKs for a committed batch go
+out in one send, and only on the connection the batch came from.
+
+Several workers (`--share k/n`): each has its own session on the same topic filter, receives every message, and
+runs only the locks whose topic hashes to its share (`owns`); the rest it acknowledges with its batch. Each lock
+therefore has exactly one worker (its reports stay in order), a killed worker's messages wait in its own session,
+and the broker sends n copies — the price of needing no change on the devices' side (docs/TRANSIT.md).
 
 Broker settings that matter (Mosquitto): `max_queued_messages` (default 1000) bounds what is kept for an
 offline session — raise it in production (deploy/mosquitto/transit.conf); for MQTT v5 clients the in-flight
@@ -14,19 +21,33 @@ window is the client's Receive Maximum (sent here), not `max_inflight_messages`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from smartcustoms.devices import elock
+from smartcustoms.devices.reading import Reading
 from smartcustoms.platform.mqtt import parse_url
 from smartcustoms.platform.mqtt_subscriber import MqttSubscriber
 from smartcustoms.platform.mqtt_wire import Publish
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Batch:
+    """Messages as read, their decoded readings, and the connection they came on (for the acknowledgement)."""
+
+    messages: list[Publish]
+    readings: list[Reading]
+    bad: int
+    generation: int
 
 
 @dataclass
@@ -49,12 +70,29 @@ class IngestStats:
     """(alarm id, wall time committed) — the bench reads these for latency."""
 
 
+def owns(topic: str, share: tuple[int, int]) -> bool:
+    """Whether worker `share[0]` of `share[1]` runs the device publishing on `topic`: CRC-32 of the topic's last
+    level (the lock id), the same in every process and on every restart."""
+    k, n = share
+    return n == 1 or zlib.crc32(topic.rpartition("/")[2].encode()) % n == k
+
+
+def parse_share(text: str) -> tuple[int, int]:
+    """'2/4' → (1, 4): the second of four workers (1-based on the command line)."""
+    k, _, n = text.partition("/")
+    share = (int(k) - 1, int(n or 1))
+    if not (share[1] >= 1 and 0 <= share[0] < share[1]):
+        raise ValueError(f"share must be k/n with 1 ≤ k ≤ n, not {text!r}")
+    return share
+
+
 class MqttIngest:
     def __init__(self, ingest: Callable[[list[Any]], Any], url: str, *, prefix: str = "smartcustoms",
                  client_id: str = "smartcustoms-transit-ingest", max_batch: int = 2000, max_delay_s: float = 0.05,
                  receive_maximum: int = 65_535, session_expiry_s: int = 86_400,
-                 sweep: Callable[[], Any] | None = None, sweep_every_s: float = 30.0) -> None:
-        self.ingest, self.url, self.prefix = ingest, url, prefix.rstrip("/")
+                 sweep: Callable[[], Any] | None = None, sweep_every_s: float = 30.0,
+                 share: tuple[int, int] = (0, 1)) -> None:
+        self.ingest, self.url, self.prefix, self.share = ingest, url, prefix.rstrip("/"), share
         self.client_id, self.max_batch, self.max_delay_s = client_id, max_batch, max_delay_s
         self.sweep, self.sweep_every_s = sweep, sweep_every_s
         self.stats = IngestStats()
@@ -69,17 +107,39 @@ class MqttIngest:
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; each batch is committed before its messages are acknowledged. A lost
-        connection is re-opened (the broker re-delivers what was not acknowledged)."""
+        connection is re-opened by the reader (the broker re-delivers what was not acknowledged)."""
+        batches: queue.Queue[Batch] = queue.Queue(maxsize=1)
+        reader = threading.Thread(target=self._read, args=(batches, stop), name="transit-ingest-reader",
+                                  daemon=True)
+        reader.start()
         next_sweep = time.monotonic() + self.sweep_every_s
+        try:
+            while not stop.is_set():
+                try:
+                    batch: Batch | None = batches.get(timeout=0.2)
+                except queue.Empty:
+                    batch = None
+                if batch is not None:
+                    self._process(batch, stop)
+                if self.sweep is not None and time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + self.sweep_every_s
+                    try:
+                        self.stats.alarms += len(self.sweep() or [])
+                    except Exception as exc:
+                        log.warning("transit sweep failed: %s", exc)
+        finally:
+            stop.set()
+            reader.join(10)
+
+    def _read(self, batches: queue.Queue[Batch], stop: threading.Event) -> None:
+        """Reader thread: take a batch off the socket, decode it, hand it over (at most one waiting)."""
         delay = 0.2
         while not stop.is_set():
             try:
                 if not self.client.connected:
                     self.connect()
                     delay = 0.2
-                batch = self.client.receive(self.max_batch, wait_s=0.2, linger_s=self.max_delay_s)
-                if batch:
-                    self._process(batch, stop)
+                messages = self.client.receive(self.max_batch, wait_s=0.2, linger_s=self.max_delay_s)
             except ConnectionError as exc:
                 self.stats.last_error = f"ConnectionError: {exc}"
                 self.stats.reconnects += 1
@@ -87,19 +147,24 @@ class MqttIngest:
                 stop.wait(delay)
                 delay = min(5.0, delay * 2)
                 continue
-            if self.sweep is not None and time.monotonic() >= next_sweep:
-                next_sweep = time.monotonic() + self.sweep_every_s
+            if not messages:
+                continue
+            if self.stats.first_received_at is None:
+                self.stats.first_received_at = time.perf_counter()
+            self.stats.received += len(messages)
+            mine = messages if self.share[1] == 1 else [m for m in messages if owns(m.topic, self.share)]
+            readings, bad = elock.decode_many([m.payload for m in mine])
+            batch = Batch(messages, readings, bad, self.client.generation)
+            while not stop.is_set():
                 try:
-                    self.stats.alarms += len(self.sweep() or [])
-                except Exception as exc:
-                    log.warning("transit sweep failed: %s", exc)
+                    batches.put(batch, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
 
-    def _process(self, batch: list[Publish], stop: threading.Event) -> None:
-        if self.stats.first_received_at is None:
-            self.stats.first_received_at = time.perf_counter()
-        self.stats.received += len(batch)
-        readings, bad = elock.decode_many([m.payload for m in batch])
-        self.stats.bad += bad  # acknowledged below: a malformed message never becomes valid
+    def _process(self, batch: Batch, stop: threading.Event) -> None:
+        readings = batch.readings
+        self.stats.bad += batch.bad  # acknowledged below: a malformed message never becomes valid
         self.stats.decoded += len(readings)
         delay = 0.2
         while True:
@@ -112,7 +177,8 @@ class MqttIngest:
                 log.warning("ingest batch failed (%s); retrying in %.1fs", exc, delay)
                 if stop.wait(delay):
                     return  # not acknowledged: the broker re-delivers after restart
-                self.client.keep_alive()
+                with contextlib.suppress(ConnectionError):  # the reader reconnects
+                    self.client.keep_alive()
                 delay = min(5.0, delay * 2)
         self.stats.batches += 1
         self.stats.last_commit_at = time.perf_counter()
@@ -123,15 +189,16 @@ class MqttIngest:
             self.stats.alarms += len(new_alarms)
             now = time.time()
             self.stats.alarm_times += [(a["id"], now) for a in new_alarms]
-        self.client.ack(batch)
-        self.stats.acked += len(batch)
+        with contextlib.suppress(ConnectionError):  # if so, committed but not acknowledged: re-delivered, stored once
+            if self.client.ack(batch.messages, batch.generation):
+                self.stats.acked += len(batch.messages)
 
     def close(self) -> None:
         self.client.close()
 
 
 def run_ingest(runtime: Any, stop: threading.Event, *, client_id: str = "smartcustoms-transit-ingest",
-               max_batch: int = 2000) -> MqttIngest:
+               max_batch: int = 2000, share: tuple[int, int] = (0, 1)) -> MqttIngest:
     """`smartcustoms transit ingest`: the runtime-bound worker."""
     from smartcustoms.capabilities.transit.ingest import Pipeline
 
@@ -140,7 +207,7 @@ def run_ingest(runtime: Any, stop: threading.Event, *, client_id: str = "smartcu
     pipeline = Pipeline(runtime)
     log.info("transit ingest: %d active transits loaded", pipeline.warm())
     worker = MqttIngest(pipeline.ingest, runtime.settings.mqtt_url, prefix=runtime.settings.mqtt_topic_prefix,
-                        client_id=client_id, max_batch=max_batch, sweep=pipeline.sweep)
+                        client_id=client_id, max_batch=max_batch, sweep=pipeline.sweep, share=share)
     worker.connect()
     try:
         worker.run(stop)
