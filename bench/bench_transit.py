@@ -1,16 +1,18 @@
 """Transit ingest benchmark (issue 7), loopback only, bounded in count and time:
 
-1. broker baseline — the same JSON lock messages published with QoS 1 through Mosquitto to a plain subscriber
-   that does nothing (same clients, same run);
-2. pipeline — published through Mosquitto to the ingest worker (MQTT v5 session, manual acks after commit),
-   decoded, de-duplicated, corridor-checked and stored in PostgreSQL with alarms; reports/s and the ratio to 1;
+1. broker baseline — the same JSON lock messages published with QoS 1 through Mosquitto (pre-encoded packets from
+   their own process, bench/mqtt_load.py) to the ingest's own subscriber client (platform/mqtt_subscriber.py),
+   acknowledged per batch and doing nothing else (same publisher, same client, same run);
+2. pipeline — published through Mosquitto to the ingest worker in its own process (MQTT v5 session, acks after
+   commit; bench/transit_workers.py), decoded, de-duplicated, corridor-checked and stored in PostgreSQL with
+   alarms; reports/s and the ratio to 1;
 3. alarm latency — from the device message leaving the publisher to its alarm row committed (p50/p99);
 4. JT/T 808 connections — how many concurrent terminals (register + authenticate + heartbeat) one server
    process holds, trying 5,000 with `ulimit -n` raised in-process.
 
 Environment: SMARTCUSTOMS_BENCH_PG_ADMIN_URL (default postgres on 127.0.0.1), SMARTCUSTOMS_BENCH_MQTT_URL
-(default mqtt://127.0.0.1:1883), BENCH_TRANSIT_MESSAGES (default 30000), BENCH_TRANSIT_TRUCKS (default 300),
-BENCH_TRANSIT_CONNECTIONS (default 5000).
+(default mqtt://127.0.0.1:1883), BENCH_TRANSIT_MESSAGES (default 60000), BENCH_TRANSIT_TRUCKS (default 300),
+BENCH_TRANSIT_CONNECTIONS (default 5000), BENCH_TRANSIT_WORKERS (ingest processes, `--share k/n`; default 1).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import asyncio
 import os
 import resource
 import statistics
-import threading
 import time
 import uuid
 from dataclasses import replace
@@ -93,40 +94,35 @@ def broker_baseline(messages: list[tuple[str, bytes, Any]], prefix: str) -> floa
 
 
 BATCH = 5000
+WORKERS = int(os.environ.get("BENCH_TRANSIT_WORKERS", "1"))
 
 
-def pipeline_run(runtime: Any, messages: list[tuple[str, bytes, Any]], prefix: str, rate: float | None = None
-                 ) -> tuple[float, int, list[float], dict[str, Any]]:
-    """The ingest worker on this process's main thread (as `smartcustoms transit ingest` runs), the publisher
-    in its own process; returns (reports/s, stored, alarm latencies, worker stats)."""
+def pipeline_run(runtime: Any, messages: list[tuple[str, bytes, Any]], prefix: str, rate: float | None = None,
+                 workers: int = 1) -> tuple[float, int, list[float], dict[str, Any]]:
+    """`workers` ingest processes (bench/transit_workers.py, shares 1/n … n/n), the publisher in its own
+    process; returns (reports/s, stored, alarm latencies, summed worker stats)."""
     from sqlalchemy import func, select
 
+    from bench.mqtt_load import counters
+    from bench.transit_workers import run_workers
     from smartcustoms.capabilities.transit import db
-    from smartcustoms.capabilities.transit.ingest import Pipeline
-    from smartcustoms.workers.transit_ingest import MqttIngest
 
-    pipeline = Pipeline(runtime)
-    pipeline.warm()  # as `smartcustoms transit ingest` does at start-up
-    stop = threading.Event()
-    publisher: Any = None
-    deadline = time.monotonic() + TIME_LIMIT_S
+    consumed = counters(workers)
+    publisher: list[Any] = []
 
-    class BenchIngest(MqttIngest):
-        def _process(self, batch: Any, stop: threading.Event) -> None:
-            publisher.took(len(batch))
-            super()._process(batch, stop)
-            if self.stats.acked >= len(messages) or time.monotonic() > deadline:
-                stop.set()
+    def start_load() -> None:
+        from bench.mqtt_load import Publisher
+        from smartcustoms.platform.mqtt import parse_url
 
-    worker = BenchIngest(pipeline.ingest, MQTT_URL, prefix=prefix, client_id=f"{prefix}-ingest",
-                         max_batch=BATCH, max_delay_s=0.05, session_expiry_s=60)
-    worker.connect()
-    publisher = _publisher(messages, rate)
-    worker.run(stop)
-    worker.close()
-    send_times = _send_times(messages, publisher)
-    s = worker.stats
-    took = (s.last_commit_at - s.first_received_at) if s.last_commit_at and s.first_received_at else float("inf")
+        host, port = parse_url(MQTT_URL)
+        publisher.append(Publisher(host, port, [(t, p) for t, p, _r in messages], rate=rate, consumed=consumed))
+
+    stats = run_workers(runtime.settings.database_url, MQTT_URL, prefix, len(messages), workers, consumed,
+                        start_load)
+    send_times = _send_times(messages, publisher[0])
+    firsts = [s["first_received_at"] for s in stats if s.get("first_received_at")]
+    lasts = [s["last_commit_at"] for s in stats if s.get("last_commit_at")]
+    took = max(lasts) - min(firsts) if firsts and lasts else float("inf")  # perf_counter: one clock per machine
     with runtime.engine.connect() as conn:
         stored = int(conn.execute(select(func.count()).select_from(db.positions).where(
             db.positions.c.device_id.in_({r.device_id for _t, _p, r in messages}))).scalar_one())
@@ -135,12 +131,15 @@ def pipeline_run(runtime: Any, messages: list[tuple[str, bytes, Any]], prefix: s
     if stored < len(messages):
         print(f"  pipeline: stored {stored} of {len(messages)} — messages were lost")
     latencies = []
-    for alarm_id, committed in worker.stats.alarm_times:
-        device_id, raised_at = alarms[alarm_id]
-        sent = send_times.get((device_id, raised_at.isoformat()))
-        if sent is not None:
-            latencies.append(committed - sent)
-    return stored / took, stored, latencies, dict(worker.stats.__dict__, alarm_times=len(worker.stats.alarm_times))
+    for s in stats:
+        for alarm_id, committed in s.get("alarm_times", []):
+            device_id, raised_at = alarms[alarm_id]
+            sent = send_times.get((device_id, raised_at.isoformat()))
+            if sent is not None:
+                latencies.append(committed - sent)
+    total = {k: sum(s.get(k) or 0 for s in stats) for k in ("batches", "duplicates", "bad", "alarms", "stored",
+                                                             "reconnects", "failed_batches")}
+    return stored / took, stored, latencies, total
 
 
 def _jt808_clients(plans: list[Any], port: int, limit: int, out: Any) -> None:
@@ -277,9 +276,9 @@ def main() -> None:
 
         raw = broker_baseline(messages, prefix)
         print(f"broker baseline (publish → Mosquitto → subscriber, no processing): {raw:,.0f} msg/s")
-        rate, stored, latencies, stats = pipeline_run(runtime, messages, prefix)
+        rate, stored, latencies, stats = pipeline_run(runtime, messages, prefix, workers=WORKERS)
         print(f"pipeline (Mosquitto → ingest → decode → dedupe → corridor check → PostgreSQL): {rate:,.0f} reports/s"
-              f" · stored {stored} of {len(messages)}")
+              f" · stored {stored} of {len(messages)} · {WORKERS} ingest process(es)")
         print(f"ratio pipeline / broker: {rate / raw:.2f}   (issue target ≥ 20,000/s and ratio ≥ 0.3)")
         print(f"ingest stats: batches {stats['batches']}, duplicates {stats['duplicates']}, bad {stats['bad']}, "
               f"alarms {stats['alarms']}")
@@ -295,7 +294,7 @@ def main() -> None:
             open_transit_as(runtime, Actor.system("bench"), open_command(p, buffer_m=1500))
         paced = 0.6 * rate
         second = _messages(more, max(1, min(60, int(paced * 8 / len(more)))), prefix + "b")
-        rate2, stored2, latencies2, _ = pipeline_run(runtime, second, prefix + "b", rate=paced)
+        rate2, stored2, latencies2, _ = pipeline_run(runtime, second, prefix + "b", rate=paced, workers=WORKERS)
         print(f"paced run: {len(second)} reports at {paced:,.0f}/s offered → {rate2:,.0f}/s stored ({stored2})")
         _latency(f"at {paced:,.0f} reports/s", latencies2)
 

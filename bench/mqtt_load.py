@@ -22,7 +22,7 @@ TIME_LIMIT_S = 120.0
 
 
 def _publisher(host: str, port: int, packets: list[bytes], rate: float | None, window: int, inflight: int,
-               consumed: Any, out: Any) -> None:
+               consumed: list[Any], out: Any) -> None:
     sock = socket.create_connection((host, port), timeout=10)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.sendall(wire.connect(f"bench-pub-{id(packets):x}", keepalive_s=60, clean_start=True, version=4))
@@ -40,7 +40,7 @@ def _publisher(host: str, port: int, packets: list[bytes], rate: float | None, w
     deadline = started + TIME_LIMIT_S
     i, n = 0, len(packets)
     while acked < n and time.perf_counter() < deadline:
-        allowed = min(n, acked + inflight, consumed.value + window)
+        allowed = min(n, acked + inflight, min(c.value for c in consumed) + window)
         if rate is not None:
             allowed = min(allowed, int((time.perf_counter() - started) * rate) + 1)
         if i < allowed:
@@ -55,11 +55,10 @@ def _publisher(host: str, port: int, packets: list[bytes], rate: float | None, w
             try:
                 data = sock.recv(1 << 16)
             except BlockingIOError:
-                data = b"?"
+                continue
             if not data:
-                break
-            if data != b"?":
-                acked += sum(1 for p in reader.feed(data) if p.kind == wire.PUBACK)
+                break  # the broker closed the connection: the result shows what was acknowledged
+            acked += sum(1 for p in reader.feed(data) if p.kind == wire.PUBACK)
     took = time.perf_counter() - started
     sock.setblocking(True)
     sock.sendall(wire.DISCONNECT_PACKET)
@@ -74,22 +73,28 @@ def encode_all(items: list[tuple[str, bytes]]) -> list[bytes]:
             for i, (topic, payload) in enumerate(items)]
 
 
+def counters(n: int) -> list[Any]:
+    """One shared counter per consumer (they may live in other processes): what each has read so far."""
+    ctx = multiprocessing.get_context("spawn")
+    return [ctx.Value("q", 0, lock=False) for _ in range(n)]
+
+
 class Publisher:
-    """The load generator's process. The consumer adds what it takes to `consumed` itself (no polling thread in
-    the measured process); `result()` waits for the publisher to finish."""
+    """The load generator's process. Each consumer adds what it takes to its counter itself (no polling thread
+    in the measured process); the window follows the slowest. `result()` waits for the publisher to finish."""
 
     def __init__(self, host: str, port: int, items: list[tuple[str, bytes]], *, rate: float | None = None,
-                 window: int = 5000, inflight: int = 2000) -> None:
+                 window: int = 10_000, inflight: int = 2000, consumed: list[Any] | None = None) -> None:
         ctx = multiprocessing.get_context("spawn")
         self._parent, child = ctx.Pipe(duplex=False)
-        self.consumed = ctx.Value("q", 0, lock=False)
+        self.consumed = consumed or counters(1)
         self._proc = ctx.Process(target=_publisher, args=(host, port, encode_all(items), rate, window,
                                                           min(inflight, 65_535), self.consumed, child), daemon=True)
         self._proc.start()
         child.close()
 
     def took(self, n: int) -> None:
-        self.consumed.value += n
+        self.consumed[0].value += n
 
     def result(self, timeout_s: float = TIME_LIMIT_S + 10) -> tuple[float, int, list[float]]:
         """(seconds, messages acknowledged by the broker, wall time each message was sent)."""
