@@ -12,8 +12,8 @@ from typing import Any
 TIME_LIMIT_S = 120.0
 
 
-def _worker(db_url: str, mqtt_url: str, prefix: str, share: tuple[int, int], total: int, consumed: Any,
-            conn: Any) -> None:
+def _worker(db_url: str, mqtt_url: str, prefix: str, share: tuple[int, int], total: int, batch: int,
+            consumed: Any, conn: Any) -> None:
     from smartcustoms.bootstrap import build_runtime
     from smartcustoms.capabilities.transit.ingest import Pipeline
     from smartcustoms.platform.settings import Settings
@@ -32,7 +32,8 @@ def _worker(db_url: str, mqtt_url: str, prefix: str, share: tuple[int, int], tot
                 stop.set()
 
     worker = BenchIngest(pipeline.ingest, mqtt_url, prefix=prefix, client_id=f"{prefix}-ingest-{share[0]}",
-                         max_batch=5000, max_delay_s=0.05, session_expiry_s=60, share=share)
+                         max_batch=batch, max_delay_s=0.05,
+                         session_expiry_s=60, share=share)
     worker.connect()
     take = worker.client.receive
 
@@ -51,13 +52,13 @@ def _worker(db_url: str, mqtt_url: str, prefix: str, share: tuple[int, int], tot
 
 
 def run_workers(db_url: str, mqtt_url: str, prefix: str, total: int, n: int, consumed: list[Any],
-                start_load: Any) -> list[dict[str, Any]]:
+                start_load: Any, batch: int = 10_000) -> list[dict[str, Any]]:
     """Start `n` workers (shares 1/n … n/n), call `start_load()` once all are subscribed, return their stats."""
     ctx = multiprocessing.get_context("spawn")
     pipes, procs = [], []
     for k in range(n):
         parent, child = ctx.Pipe(duplex=True)
-        proc = ctx.Process(target=_worker, args=(db_url, mqtt_url, prefix, (k, n), total, consumed[k], child),
+        proc = ctx.Process(target=_worker, args=(db_url, mqtt_url, prefix, (k, n), total, batch, consumed[k], child),
                            daemon=True)
         proc.start()
         pipes.append(parent)
