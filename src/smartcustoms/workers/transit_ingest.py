@@ -107,7 +107,8 @@ class MqttIngest:
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; each batch is committed before its messages are acknowledged. A lost
-        connection is re-opened by the reader (the broker re-delivers what was not acknowledged)."""
+        connection is re-opened by the reader (the broker re-delivers what was not acknowledged). Leaving for any
+        reason sets `stop`, which also ends the reader thread."""
         batches: queue.Queue[Batch] = queue.Queue(maxsize=1)
         reader = threading.Thread(target=self._read, args=(batches, stop), name="transit-ingest-reader",
                                   daemon=True)
