@@ -110,7 +110,8 @@ class MqttIngest:
         connection is re-opened by the reader (the broker re-delivers what was not acknowledged). Leaving for any
         reason sets `stop`, which also ends the reader thread."""
         batches: queue.Queue[Batch] = queue.Queue(maxsize=1)
-        reader = threading.Thread(target=self._read, args=(batches, stop), name="transit-ingest-reader",
+        free = threading.Semaphore(1)  # one batch read ahead at most: more would only wait longer (latency)
+        reader = threading.Thread(target=self._read, args=(batches, free, stop), name="transit-ingest-reader",
                                   daemon=True)
         reader.start()
         next_sweep = time.monotonic() + self.sweep_every_s
@@ -121,6 +122,7 @@ class MqttIngest:
                 except queue.Empty:
                     batch = None
                 if batch is not None:
+                    free.release()  # the reader may read the next batch while this one is processed
                     self._process(batch, stop)
                 if self.sweep is not None and time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + self.sweep_every_s
@@ -132,16 +134,20 @@ class MqttIngest:
             stop.set()
             reader.join(10)
 
-    def _read(self, batches: queue.Queue[Batch], stop: threading.Event) -> None:
-        """Reader thread: take a batch off the socket, decode it, hand it over (at most one waiting)."""
+    def _read(self, batches: queue.Queue[Batch], free: threading.Semaphore, stop: threading.Event) -> None:
+        """Reader thread: when the batch read ahead has been taken, read the next one off the socket, decode it
+        and hand it over."""
         delay = 0.2
         while not stop.is_set():
+            if not free.acquire(timeout=0.2):
+                continue
             try:
                 if not self.client.connected:
                     self.connect()
                     delay = 0.2
                 messages = self.client.receive(self.max_batch, wait_s=0.2, linger_s=self.max_delay_s)
             except ConnectionError as exc:
+                free.release()
                 self.stats.last_error = f"ConnectionError: {exc}"
                 self.stats.reconnects += 1
                 log.warning("transit ingest: %s; reconnecting in %.1fs", exc, delay)
@@ -149,19 +155,14 @@ class MqttIngest:
                 delay = min(5.0, delay * 2)
                 continue
             if not messages:
+                free.release()
                 continue
             if self.stats.first_received_at is None:
                 self.stats.first_received_at = time.perf_counter()
             self.stats.received += len(messages)
             mine = messages if self.share[1] == 1 else [m for m in messages if owns(m.topic, self.share)]
             readings, bad = elock.decode_many([m.payload for m in mine])
-            batch = Batch(messages, readings, bad, self.client.generation)
-            while not stop.is_set():
-                try:
-                    batches.put(batch, timeout=0.2)
-                    break
-                except queue.Full:
-                    continue
+            batches.put(Batch(messages, readings, bad, self.client.generation))  # never full: `free` was taken
 
     def _process(self, batch: Batch, stop: threading.Event) -> None:
         readings = batch.readings
