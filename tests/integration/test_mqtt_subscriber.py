@@ -1,6 +1,7 @@
 """The transit ingest's MQTT subscriber against the real Mosquitto: QoS 1 messages come in batches; what is not
 acknowledged before the connection drops comes back on the next connection of the same session; what is
-acknowledged does not; keep-alive holds an idle connection open."""
+acknowledged does not, nor is an acknowledgement meant for a dropped connection sent on the next; keep-alive
+holds an idle connection open."""
 
 from __future__ import annotations
 
@@ -106,3 +107,18 @@ def test_a_broker_that_goes_away_is_a_connection_error(session: tuple[str, str, 
         sub = MqttSubscriber("127.0.0.1", server.getsockname()[1], "nobody", ["a/#"])
         with pytest.raises(ConnectionError):
             sub.connect(timeout_s=0.5)  # accepted by TCP, never answered with CONNACK
+
+
+def test_acknowledgements_for_a_dropped_connection_are_not_sent_on_the_next(
+        mqtt_url: str, session: tuple[str, str, MqttSubscriber]) -> None:
+    _prefix, topic, sub = session
+    sub.connect()
+    _publish(mqtt_url, topic, [b"a", b"b"])
+    got = _drain(sub, 2)
+    generation = sub.generation
+    sub.close(send_disconnect=False)  # the batch is still being committed when the connection drops
+    sub.connect()
+    assert sub.ack(got, generation) is False  # nothing sent: the broker re-delivers both on this connection
+    again = _drain(sub, 2, timeout_s=3)
+    assert [m.payload for m in again] == [b"a", b"b"]
+    assert sub.ack(again, sub.generation) is True
