@@ -243,13 +243,16 @@ class Outcome:
 
 def order_and_dedupe(readings: Iterable[Reading], seen: set[tuple[str, datetime, int]] | None = None
                      ) -> list[Reading]:
-    """Sort by device time and sequence; drop repeats of a key (and keys in `seen`)."""
-    out: dict[tuple[str, datetime, int], Reading] = {}
-    for r in readings:
-        key = (r.device_id, r.device_time, r.seq)
-        if key not in out and (seen is None or key not in seen):
-            out[key] = r
-    return sorted(out.values(), key=_ORDER)
+    """Sort by device time and sequence; drop repeats of a key (the first one stays) and keys in `seen`.
+    Repeats are neighbours once sorted, so no key is hashed (hashing an aware datetime is the costly part)."""
+    out: list[Reading] = []
+    last = None
+    for r in sorted(readings, key=_ORDER):  # stable: of equal keys, the first received comes first
+        key = _ORDER(r)
+        if key != last and (seen is None or r.key not in seen):
+            out.append(r)
+        last = key
+    return out
 
 
 _ORDER = attrgetter("device_time", "seq", "device_id")
