@@ -215,14 +215,14 @@ def save_transits(conn: Connection, items: Sequence[tuple[Transit, Monitor | Non
 
 _PG_SAVE_TRANSITS = """
 UPDATE transit_transits AS t SET state = v.state, in_transit_at = v.in_transit_at, arrived_at = v.arrived_at,
-    closed_at = v.closed_at, hold_reasons = v.hold_reasons, monitor = COALESCE(v.monitor, t.monitor), updated_at = %s
-FROM unnest(%s::varchar[], %s::varchar[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::jsonb[],
-            %s::jsonb[]) AS v(id, state, in_transit_at, arrived_at, closed_at, hold_reasons, monitor)
+    closed_at = v.closed_at, hold_reasons = v.hold_reasons, monitor = COALESCE(v.monitor, t.monitor), updated_at = %b
+FROM unnest(%b::varchar[], %b::varchar[], %b::timestamptz[], %b::timestamptz[], %b::timestamptz[], %b::jsonb[],
+            %b::jsonb[]) AS v(id, state, in_transit_at, arrived_at, closed_at, hold_reasons, monitor)
 WHERE t.id = v.id"""
 _PG_SAVE_TRIPS = """
 UPDATE transit_trips AS p SET distance_km = v.distance_km, positions = v.positions, ended_at = v.ended_at,
     "open" = v.is_open
-FROM unnest(%s::varchar[], %s::float8[], %s::int4[], %s::timestamptz[], %s::bool[])
+FROM unnest(%b::varchar[], %b::float8[], %b::int4[], %b::timestamptz[], %b::bool[])
     AS v(transit_id, distance_km, positions, ended_at, is_open)
 WHERE p.transit_id = v.transit_id"""
 
@@ -240,6 +240,7 @@ def _save_transits_pg(conn: Connection, items: Sequence[tuple[Transit, Monitor |
     dbapi = conn.connection.driver_connection
     assert dbapi is not None
     with dbapi.cursor() as cur:
+        # %b, binary parameters: a text-format array escapes every element with a regular expression (the JSON)
         cur.execute(_PG_SAVE_TRANSITS, (now, *transit_cols))
         if trip_cols:
             cur.execute(_PG_SAVE_TRIPS, trip_cols)
