@@ -6,6 +6,7 @@ holds an idle connection open."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -122,3 +123,30 @@ def test_acknowledgements_for_a_dropped_connection_are_not_sent_on_the_next(
     again = _drain(sub, 2, timeout_s=3)
     assert [m.payload for m in again] == [b"a", b"b"]
     assert sub.ack(again, sub.generation) is True
+
+
+def test_a_malformed_stream_is_a_connection_error_not_a_crash() -> None:
+    # a broker (or something posing as one) that answers the handshake, then sends a five-byte Remaining Length
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+
+        def broker() -> None:
+            conn, _ = server.accept()
+            with conn:
+                reader = wire.PacketReader()
+                for reply in (b"\x20\x03\x00\x00\x00", b"\x90\x04\x00\x01\x00\x01"):  # CONNACK, SUBACK
+                    while not reader.feed(conn.recv(4096)):
+                        pass
+                    conn.sendall(reply)
+                conn.sendall(b"\x30\xff\xff\xff\xff\x01")
+                conn.recv(4096)
+
+        thread = threading.Thread(target=broker, daemon=True)
+        thread.start()
+        sub = MqttSubscriber("127.0.0.1", server.getsockname()[1], "t-bad", ["a/#"])
+        sub.connect(timeout_s=5)
+        with pytest.raises(ConnectionError, match="protocol"):
+            sub.receive(10, wait_s=2)
+        assert not sub.connected
+        thread.join(5)

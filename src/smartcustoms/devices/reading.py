@@ -51,4 +51,3 @@ class Reading:
     @property
     def has_fix(self) -> bool:
         return self.lat is not None and self.lon is not None
-

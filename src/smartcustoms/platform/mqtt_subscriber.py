@@ -142,14 +142,19 @@ class MqttSubscriber:
     # --- internals ---------------------------------------------------------------------------------------
     def _fill(self, timeout: float) -> int:
         """Read what is there (waiting up to `timeout` when nothing is); returns how many messages came."""
-        if self._sock is None or self._selector is None:
+        sock, selector = self._sock, self._selector
+        if sock is None or selector is None:
             raise ConnectionError("MQTT subscriber is not connected")
-        if not self._selector.select(timeout):
-            return 0
+        try:
+            if not selector.select(timeout):
+                return 0
+        except (OSError, ValueError) as exc:  # closed meanwhile by a failed send on another thread
+            self.close(send_disconnect=False)
+            raise ConnectionError(f"MQTT connection lost: {exc}") from exc
         got = 0
         while True:
             try:
-                data = self._sock.recv(READ_SIZE)
+                data = sock.recv(READ_SIZE)
             except (BlockingIOError, InterruptedError):
                 break
             except OSError as exc:
@@ -164,20 +169,21 @@ class MqttSubscriber:
         return got
 
     def _take(self, data: bytes) -> int:
-        try:
-            packets = self._reader.feed(data)
-        except MqttProtocolError:
-            self.close(send_disconnect=False)
-            raise
+        """Cut the packets out of `data`; a malformed stream closes the connection (ConnectionError), so the
+        consumer reconnects and the broker re-delivers what was not acknowledged."""
         got = 0
-        for p in packets:
-            if p.kind == wire.PUBLISH:
-                self._ready.append(wire.parse_publish(p, self.version))
-                got += 1
-            elif p.kind == wire.DISCONNECT:
-                self.close(send_disconnect=False)
-                raise ConnectionError(f"MQTT broker disconnected us (reason {p.body[:1].hex() or '00'})")
-            # PINGRESP, and SUBACK / PUBACK we did not wait for, need nothing
+        try:
+            for p in self._reader.feed(data):
+                if p.kind == wire.PUBLISH:
+                    self._ready.append(wire.parse_publish(p, self.version))
+                    got += 1
+                elif p.kind == wire.DISCONNECT:
+                    self.close(send_disconnect=False)
+                    raise ConnectionError(f"MQTT broker disconnected us (reason {p.body[:1].hex() or '00'})")
+                # PINGRESP, and SUBACK / PUBACK we did not wait for, need nothing
+        except MqttProtocolError as exc:
+            self.close(send_disconnect=False)
+            raise ConnectionError(f"MQTT protocol error: {exc}") from exc
         return got
 
     def _expect(self, kind: int, timeout_s: float) -> wire.Packet:
