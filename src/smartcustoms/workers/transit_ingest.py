@@ -96,6 +96,7 @@ class MqttIngest:
         self.client_id, self.max_batch, self.max_delay_s = client_id, max_batch, max_delay_s
         self.sweep, self.sweep_every_s = sweep, sweep_every_s
         self.stats = IngestStats()
+        self.reader_error: Exception | None = None
         self.topic = f"{self.prefix}/devices/elock/+"
         host, port = parse_url(url)
         self.client = MqttSubscriber(host, port, client_id, [self.topic], clean_start=False,
@@ -133,10 +134,21 @@ class MqttIngest:
         finally:
             stop.set()
             reader.join(10)
+        if self.reader_error is not None:  # exit non-zero, so that the supervisor restarts the worker
+            raise RuntimeError("transit ingest reader failed") from self.reader_error
 
     def _read(self, batches: queue.Queue[Batch], free: threading.Semaphore, stop: threading.Event) -> None:
         """Reader thread: when the batch read ahead has been taken, read the next one off the socket, decode it
-        and hand it over."""
+        and hand it over. Anything but a lost connection stops the worker (loudly), rather than leaving it up
+        and reading nothing; what was not acknowledged is re-delivered to its successor."""
+        try:
+            self._read_until(batches, free, stop)
+        except Exception as exc:
+            log.exception("transit ingest reader failed; stopping the worker")
+            self.reader_error = exc
+            stop.set()
+
+    def _read_until(self, batches: queue.Queue[Batch], free: threading.Semaphore, stop: threading.Event) -> None:
         delay = 0.2
         while not stop.is_set():
             if not free.acquire(timeout=0.2):
