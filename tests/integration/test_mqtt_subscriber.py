@@ -150,3 +150,12 @@ def test_a_malformed_stream_is_a_connection_error_not_a_crash() -> None:
             sub.receive(10, wait_s=2)
         assert not sub.connected
         thread.join(5)
+
+
+def test_a_broker_that_cannot_be_reached_is_a_connection_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def timed_out(*_args: object, **_kwargs: object) -> socket.socket:
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(socket, "create_connection", timed_out)
+    with pytest.raises(ConnectionError, match="timed out"):
+        MqttSubscriber("192.0.2.1", 1883, "nobody", ["a/#"]).connect(timeout_s=0.1)

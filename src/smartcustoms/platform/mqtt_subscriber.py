@@ -58,7 +58,10 @@ class MqttSubscriber:
     def connect(self, timeout_s: float = 10.0) -> None:
         """CONNECT, wait for CONNACK, SUBSCRIBE QoS 1 to every topic, wait for SUBACK. Raises ConnectionError."""
         self.close(send_disconnect=False)
-        sock = socket.create_connection((self.host, self.port), timeout=timeout_s)
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=timeout_s)
+        except OSError as exc:  # refused, timed out, unresolvable: all mean "try again later"
+            raise ConnectionError(f"MQTT broker at {self.host}:{self.port}: {exc}") from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock, self._reader, self._ready = sock, wire.PacketReader(), deque()
         try:

@@ -64,7 +64,7 @@ class IngestStats:
     reconnects: int = 0
     last_error: str | None = None
     first_received_at: float | None = None
-    """perf_counter of the first message (benchmarks measure from here to `last_commit_at`)."""
+    """perf_counter when the first batch was read (benchmarks measure from here to `last_commit_at`)."""
     last_commit_at: float | None = None
     alarm_times: list[tuple[str, float]] = field(default_factory=list)
     """(alarm id, wall time committed) — the bench reads these for latency."""
