@@ -1,16 +1,19 @@
 """Transit ingest benchmark (issue 7), loopback only, bounded in count and time:
 
-1. broker baseline — the same JSON lock messages published with QoS 1 through Mosquitto to a plain subscriber
-   that does nothing (same clients, same run);
-2. pipeline — published through Mosquitto to the ingest worker (MQTT v5 session, manual acks after commit),
-   decoded, de-duplicated, corridor-checked and stored in PostgreSQL with alarms; reports/s and the ratio to 1;
+1. broker baseline — the same JSON lock messages published with QoS 1 through Mosquitto (pre-encoded packets from
+   their own process, bench/mqtt_load.py) to the ingest's own subscriber client (platform/mqtt_subscriber.py),
+   acknowledged per batch and doing nothing else (same publisher, same client, same run);
+2. pipeline — published through Mosquitto to the ingest worker in its own process (MQTT v5 session, acks after
+   commit; bench/transit_workers.py), decoded, de-duplicated, corridor-checked and stored in PostgreSQL with
+   alarms; reports/s and the ratio to 1;
 3. alarm latency — from the device message leaving the publisher to its alarm row committed (p50/p99);
 4. JT/T 808 connections — how many concurrent terminals (register + authenticate + heartbeat) one server
    process holds, trying 5,000 with `ulimit -n` raised in-process.
 
 Environment: SMARTCUSTOMS_BENCH_PG_ADMIN_URL (default postgres on 127.0.0.1), SMARTCUSTOMS_BENCH_MQTT_URL
-(default mqtt://127.0.0.1:1883), BENCH_TRANSIT_MESSAGES (default 30000), BENCH_TRANSIT_TRUCKS (default 300),
-BENCH_TRANSIT_CONNECTIONS (default 5000).
+(default mqtt://127.0.0.1:1883), BENCH_TRANSIT_MESSAGES (default 60000), BENCH_TRANSIT_TRUCKS (default 300),
+BENCH_TRANSIT_CONNECTIONS (default 5000), BENCH_TRANSIT_WORKERS (ingest processes, `--share k/n`; default 1),
+BENCH_TRANSIT_BATCH (default 10000), BENCH_TRANSIT_PACED (fraction of the measured rate for the latency run, 0.8).
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import asyncio
 import os
 import resource
 import statistics
-import threading
 import time
 import uuid
 from dataclasses import replace
@@ -29,10 +31,12 @@ from typing import Any
 
 PG_ADMIN = os.environ.get("SMARTCUSTOMS_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MQTT_URL = os.environ.get("SMARTCUSTOMS_BENCH_MQTT_URL", "mqtt://127.0.0.1:1883")
-MESSAGES = int(os.environ.get("BENCH_TRANSIT_MESSAGES", "30000"))
+MESSAGES = int(os.environ.get("BENCH_TRANSIT_MESSAGES", "60000"))
 TRUCKS = int(os.environ.get("BENCH_TRANSIT_TRUCKS", "300"))
 CONNECTIONS = int(os.environ.get("BENCH_TRANSIT_CONNECTIONS", "5000"))
 TIME_LIMIT_S = 120.0
+PACED = float(os.environ.get("BENCH_TRANSIT_PACED", "0.8"))
+"""The alarm-latency run offers this fraction of the throughput just measured."""
 
 
 def _messages(plans: list[Any], per_truck: int, prefix: str) -> list[tuple[str, bytes, Any]]:
@@ -48,150 +52,103 @@ def _messages(plans: list[Any], per_truck: int, prefix: str) -> list[tuple[str, 
     return out
 
 
-WINDOW = 5000
-"""At most this many messages published but not yet received by the consumer: Mosquitto's default
-`max_queued_messages` (1000 beyond the in-flight window) would otherwise drop what a slow consumer cannot take,
-and the figure would measure loss, not throughput."""
-
-
-def _publisher_process(items: list[tuple[str, bytes, tuple[str, str]]], rate: float | None, out: Any,
-                       consumed: Any) -> None:
-    """Child process: publish QoS 1 as fast as the broker acknowledges and the consumer keeps up (or paced at
-    `rate`/s) and send back (seconds taken, {key: wall time sent})."""
-    import paho.mqtt.client as mqtt
-
+def _publisher(messages: list[tuple[str, bytes, Any]], rate: float | None = None) -> Any:
+    """Start the load generator (its own process, pre-encoded packets: bench/mqtt_load.py)."""
+    from bench.mqtt_load import Publisher
     from smartcustoms.platform.mqtt import parse_url
 
     host, port = parse_url(MQTT_URL)
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    client.max_inflight_messages_set(100)
-    client.max_queued_messages_set(0)
-    client.connect(host, port)
-    client.loop_start()
-    sent: dict[tuple[str, str], float] = {}
-    started = time.perf_counter()
-    infos = []
-    for i, (topic, payload, key) in enumerate(items):
-        if rate is not None and i % 50 == 0:
-            ahead = started + i / rate - time.perf_counter()
-            if ahead > 0:
-                time.sleep(ahead)
-        while i - consumed.value > WINDOW and time.perf_counter() - started < TIME_LIMIT_S:
-            time.sleep(0.001)
-        sent[key] = time.time()
-        infos.append(client.publish(topic, payload, qos=1))
-    for info in infos:
-        info.wait_for_publish(60)
-    took = time.perf_counter() - started
-    client.loop_stop()
-    client.disconnect()
-    out.send((took, sent))
-    out.close()
+    return Publisher(host, port, [(t, p) for t, p, _r in messages], rate=rate, window=BATCH)
 
 
-def _publish(messages: list[tuple[str, bytes, Any]], send_times: dict[tuple[str, str], float] | None,
-             rate: float | None = None, progress: Any = None) -> float:
-    """Publish from a separate process (so the publisher does not share the measured process's GIL),
-    flow-controlled by `progress()` (messages the consumer has received)."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    consumed = ctx.Value("q", 0)
-    items = [(t, p, (r.device_id, r.device_time.isoformat())) for t, p, r in messages]
-    proc = ctx.Process(target=_publisher_process, args=(items, rate, child, consumed), daemon=True)
-    proc.start()
-    child.close()
-    deadline = time.monotonic() + TIME_LIMIT_S
-    while not parent.poll(0.005) and time.monotonic() < deadline:
-        consumed.value = progress() if progress is not None else len(items)
-    took, sent = parent.recv() if parent.poll(1) else (float("nan"), {})
-    proc.join(10)
-    if send_times is not None:
-        send_times.update(sent)
-    return float(took)
+def _send_times(messages: list[tuple[str, bytes, Any]], publisher: Any) -> dict[tuple[str, str], float]:
+    _took, acked, sent_at = publisher.result()
+    if acked < len(messages):
+        print(f"  publisher: only {acked} of {len(messages)} acknowledged by the broker")
+    return {(r.device_id, r.device_time.isoformat()): at for (_t, _p, r), at in zip(messages, sent_at, strict=False)}
 
 
 def broker_baseline(messages: list[tuple[str, bytes, Any]], prefix: str) -> float:
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.packettypes import PacketTypes
-    from paho.mqtt.properties import Properties
-
+    """The same messages through the same broker to the same subscriber client the ingest uses (QoS 1,
+    acknowledged per batch, same batch size), doing nothing else."""
     from smartcustoms.platform.mqtt import parse_url
+    from smartcustoms.platform.mqtt_subscriber import MqttSubscriber
 
     host, port = parse_url(MQTT_URL)
-    received = 0
-    done = threading.Event()
-    subscribed = threading.Event()
-    first: list[float] = []
-    last = 0.0
-
-    def on_message(_c: Any, _u: Any, _m: Any) -> None:
-        nonlocal received, last
-        if not first:
-            first.append(time.perf_counter())
-        received += 1
-        last = time.perf_counter()
-        if received >= len(messages):
-            done.set()
-
-    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"{prefix}-raw", protocol=mqtt.MQTTv5)
-    props = Properties(PacketTypes.CONNECT)
-    props.ReceiveMaximum = 65_535
-    sub.on_message = on_message
-    sub.on_subscribe = lambda *_a: subscribed.set()
-    sub.connect(host, port, properties=props)
-    sub.subscribe(f"{prefix}/devices/elock/+", qos=1)
-    sub.loop_start()
-    subscribed.wait(10)
-    _publish(messages, None, progress=lambda: received)
-    done.wait(TIME_LIMIT_S)
-    sub.loop_stop()
-    sub.disconnect()
-    return received / (last - first[0]) if first and last > first[0] else 0.0
+    sub = MqttSubscriber(host, port, f"{prefix}-raw", [f"{prefix}/devices/elock/+"], clean_start=True,
+                         session_expiry_s=0)
+    sub.connect()
+    publisher = _publisher(messages)
+    received, first, last = 0, 0.0, 0.0
+    deadline = time.monotonic() + TIME_LIMIT_S
+    while received < len(messages) and time.monotonic() < deadline:
+        batch = sub.receive(BATCH, wait_s=0.2, linger_s=0.05)
+        if batch:
+            first = first or time.perf_counter()
+            publisher.took(len(batch))
+            received += len(batch)
+            sub.ack(batch)
+            last = time.perf_counter()
+    sub.close()
+    _send_times(messages, publisher)
+    if received < len(messages):
+        print(f"  broker baseline: received {received} of {len(messages)}")
+    return received / (last - first) if last > first else 0.0
 
 
-def pipeline_run(runtime: Any, messages: list[tuple[str, bytes, Any]], prefix: str, rate: float | None = None
-                 ) -> tuple[float, int, list[float], dict[str, Any]]:
+BATCH = int(os.environ.get("BENCH_TRANSIT_BATCH", "10000"))
+"""Messages per batch (ingest and baseline alike): the per-transit cost of a batch (row lock, projection, state
+write-back) is spread over the reports each transit has in it, so larger batches are cheaper per report. The
+publisher stays at most one batch ahead of what the worker has read, so the broker holds at most about four
+batches unacknowledged for it — under the worker's Receive Maximum (65,535), beyond which Mosquitto would queue
+only `max_queued_messages` (1,000) and drop the rest."""
+WORKERS = int(os.environ.get("BENCH_TRANSIT_WORKERS", "1"))
+
+
+def pipeline_run(runtime: Any, messages: list[tuple[str, bytes, Any]], prefix: str, rate: float | None = None,
+                 workers: int = 1) -> tuple[float, int, list[float], dict[str, Any]]:
+    """`workers` ingest processes (bench/transit_workers.py, shares 1/n … n/n), the publisher in its own
+    process; returns (reports/s, stored, alarm latencies, summed worker stats)."""
     from sqlalchemy import func, select
 
+    from bench.mqtt_load import counters
+    from bench.transit_workers import run_workers
     from smartcustoms.capabilities.transit import db
-    from smartcustoms.capabilities.transit.ingest import Pipeline
-    from smartcustoms.workers.transit_ingest import MqttIngest
 
-    pipeline = Pipeline(runtime)
-    pipeline.warm()  # as `smartcustoms transit ingest` does at start-up
-    worker = MqttIngest(pipeline.ingest, MQTT_URL, prefix=prefix, client_id=f"{prefix}-ingest",
-                        max_batch=5000, max_delay_s=0.05, session_expiry_s=60)
-    worker.connect()
-    stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
-    thread.start()
-    send_times: dict[tuple[str, str], float] = {}
-    _publish(messages, send_times, rate, progress=lambda: worker.stats.received)
-    deadline = time.monotonic() + TIME_LIMIT_S
-    while worker.stats.received < len(messages) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    while worker._queue.qsize() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.5)
-    s = worker.stats
-    took = (s.last_commit_at - s.first_received_at) if s.last_commit_at and s.first_received_at else float("inf")
-    stop.set()
-    thread.join(30)
-    worker.close()
+    consumed = counters(workers)
+    publisher: list[Any] = []
+
+    def start_load() -> None:
+        from bench.mqtt_load import Publisher
+        from smartcustoms.platform.mqtt import parse_url
+
+        host, port = parse_url(MQTT_URL)
+        publisher.append(Publisher(host, port, [(t, p) for t, p, _r in messages], rate=rate, consumed=consumed,
+                                   window=BATCH))
+
+    stats = run_workers(runtime.settings.database_url, MQTT_URL, prefix, len(messages), workers, consumed,
+                        start_load, batch=BATCH)
+    send_times = _send_times(messages, publisher[0])
+    firsts = [s["first_received_at"] for s in stats if s.get("first_received_at")]
+    lasts = [s["last_commit_at"] for s in stats if s.get("last_commit_at")]
+    took = max(lasts) - min(firsts) if firsts and lasts else float("inf")  # perf_counter: one clock per machine
     with runtime.engine.connect() as conn:
         stored = int(conn.execute(select(func.count()).select_from(db.positions).where(
             db.positions.c.device_id.in_({r.device_id for _t, _p, r in messages}))).scalar_one())
         alarms = {r.id: (r.device_id, r.raised_at) for r in conn.execute(
             select(db.alarms.c.id, db.alarms.c.device_id, db.alarms.c.raised_at))}
+    if stored < len(messages):
+        print(f"  pipeline: stored {stored} of {len(messages)} — messages were lost")
     latencies = []
-    for alarm_id, committed in worker.stats.alarm_times:
-        device_id, raised_at = alarms[alarm_id]
-        sent = send_times.get((device_id, raised_at.isoformat()))
-        if sent is not None:
-            latencies.append(committed - sent)
-    return stored / took, stored, latencies, dict(worker.stats.__dict__, alarm_times=len(worker.stats.alarm_times))
+    for s in stats:
+        for alarm_id, committed in s.get("alarm_times", []):
+            device_id, raised_at = alarms[alarm_id]
+            sent = send_times.get((device_id, raised_at.isoformat()))
+            if sent is not None:
+                latencies.append(committed - sent)
+    total = {k: sum(s.get(k) or 0 for s in stats) for k in ("batches", "duplicates", "bad", "alarms", "stored",
+                                                             "reconnects", "failed_batches")}
+    return stored / took, stored, latencies, total
 
 
 def _jt808_clients(plans: list[Any], port: int, limit: int, out: Any) -> None:
@@ -328,25 +285,26 @@ def main() -> None:
 
         raw = broker_baseline(messages, prefix)
         print(f"broker baseline (publish → Mosquitto → subscriber, no processing): {raw:,.0f} msg/s")
-        rate, stored, latencies, stats = pipeline_run(runtime, messages, prefix)
+        rate, stored, latencies, stats = pipeline_run(runtime, messages, prefix, workers=WORKERS)
         print(f"pipeline (Mosquitto → ingest → decode → dedupe → corridor check → PostgreSQL): {rate:,.0f} reports/s"
-              f" · stored {stored} of {len(messages)}")
+              f" · stored {stored} of {len(messages)} · {WORKERS} ingest process(es)")
         print(f"ratio pipeline / broker: {rate / raw:.2f}   (issue target ≥ 20,000/s and ratio ≥ 0.3)")
         print(f"ingest stats: batches {stats['batches']}, duplicates {stats['duplicates']}, bad {stats['bad']}, "
               f"alarms {stats['alarms']}")
         _latency("at saturation (publisher flat out, backlog included)", latencies)
 
-        # latency at a sustainable load: fresh trucks, a quarter detouring early, paced at 60 % of the rate above
-        more = fleet(120, start, interval_s=10, phone_base=17_000_000_000,
-                     anomalies={i: (Anomaly("detour", at=0.01, duration_s=3600, offset_m=9000),)
-                                for i in range(0, 120, 4)})
+        # latency under load: fresh trucks, a quarter detouring a third of the way into the run (after the start-up
+        # of 300 trips, whose first batch carries every opened → in transit change), paced at 80 % of the rate above
+        more = fleet(TRUCKS, start, interval_s=10, phone_base=17_000_000_000,
+                     anomalies={i: (Anomaly("detour", at=0.07, duration_s=3600, offset_m=9000),)
+                                for i in range(0, TRUCKS, 4)})
         more = [replace(p, device_id=p.lock_id.replace("EL", "EM"), lock_id=p.lock_id.replace("EL", "EM"))
                 for p in more]
         for p in more:
             open_transit_as(runtime, Actor.system("bench"), open_command(p, buffer_m=1500))
-        paced = 0.6 * rate
-        second = _messages(more, max(1, min(60, int(paced * 8 / len(more)))), prefix + "b")
-        rate2, stored2, latencies2, _ = pipeline_run(runtime, second, prefix + "b", rate=paced)
+        paced = PACED * rate
+        second = _messages(more, max(1, min(per_truck, int(paced * 3 / len(more)))), prefix + "b")  # ~3 s
+        rate2, stored2, latencies2, _ = pipeline_run(runtime, second, prefix + "b", rate=paced, workers=WORKERS)
         print(f"paced run: {len(second)} reports at {paced:,.0f}/s offered → {rate2:,.0f}/s stored ({stored2})")
         _latency(f"at {paced:,.0f} reports/s", latencies2)
 

@@ -16,14 +16,19 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from smartcustoms.devices.reading import LockState, Reading
 
 EVENTS = ("seal", "unseal", "tamper", "battery", "position")
 _EVENT_STATE = {"seal": LockState.SEALED, "unseal": LockState.OPENED, "tamper": LockState.TAMPERED}
 _EVENT_ALARM = {"tamper": "lock_tampered", "unseal": "lock_opened"}
+_STATES = {s.value: s for s in LockState}
+_EVENT_ALARMS = {e: frozenset({_EVENT_ALARM[e]} if e in _EVENT_ALARM else ()) for e in EVENTS}
 
 
 class ElockError(ValueError):
@@ -38,7 +43,10 @@ def _number(payload: dict[str, Any], name: str) -> float | None:
     value = payload.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    kind = type(value)
+    if kind is float:  # the usual case first; orjson never yields NaN or infinity
+        return value  # type: ignore[no-any-return]
+    if kind is not int:
         raise ElockError(f"{name} must be a number")
     try:
         number = float(value)
@@ -49,16 +57,30 @@ def _number(payload: dict[str, Any], name: str) -> float | None:
     return number
 
 
+def decode_many(payloads: Sequence[bytes | bytearray | str]) -> tuple[list[Reading], int]:
+    """Decode a batch: (the readings, how many payloads were refused). A refused payload never becomes valid,
+    so the caller acknowledges it with the rest and counts it."""
+    out: list[Reading] = []
+    append = out.append
+    bad = 0
+    for payload in payloads:
+        try:
+            append(decode(payload))
+        except ElockError:
+            bad += 1
+    return out, bad
+
+
 def decode(payload: bytes | bytearray | str) -> Reading:
     try:
-        data = json.loads(payload)
+        data = orjson.loads(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ElockError(f"not JSON: {exc}") from None
-    if not isinstance(data, dict):
+    if type(data) is not dict:
         raise ElockError("payload must be a JSON object")
     lock_id = data.get("lock_id")
-    if not isinstance(lock_id, str) or not lock_id or len(lock_id) > 32:
-        raise ElockError("lock_id must be a non-empty string of at most 32 characters")
+    if not isinstance(lock_id, str) or not lock_id or len(lock_id) > 32 or not lock_id.isprintable():
+        raise ElockError("lock_id must be a non-empty printable string of at most 32 characters")
     event = data.get("event")
     if event not in EVENTS:
         raise ElockError(f"event must be one of {EVENTS}")
@@ -71,7 +93,9 @@ def decode(payload: bytes | bytearray | str) -> Reading:
         raise ElockError("time must be ISO 8601") from None
     if at.tzinfo is None:
         raise ElockError("time needs a UTC offset")
-    lat, lon = _number(data, "lat"), _number(data, "lon")
+    lat, lon = data.get("lat"), data.get("lon")
+    if type(lat) is not float or type(lon) is not float:  # the usual case needs no further checks of type
+        lat, lon = _number(data, "lat"), _number(data, "lon")
     if (lat is None) != (lon is None):
         raise ElockError("lat and lon come together")
     if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -79,17 +103,16 @@ def decode(payload: bytes | bytearray | str) -> Reading:
     state_text = data.get("state")
     if state_text is not None:
         try:
-            state: LockState | None = LockState(state_text)
-        except ValueError:
+            state: LockState | None = _STATES[state_text]
+        except (KeyError, TypeError):
             raise ElockError(f"state must be one of {[s.value for s in LockState]}") from None
     else:
         state = _EVENT_STATE.get(event)
     heading = _number(data, "heading")
-    alarms = frozenset({_EVENT_ALARM[event]} if event in _EVENT_ALARM else set())
     return Reading(
-        device_id=lock_id, device_time=at.astimezone(UTC), seq=seq, lat=lat, lon=lon,
+        device_id=lock_id, device_time=at if at.tzinfo is UTC else at.astimezone(UTC), seq=seq, lat=lat, lon=lon,
         speed_kmh=_number(data, "speed_kmh"), heading=None if heading is None else int(heading) % 360,
-        alarms=alarms, lock_id=lock_id, lock_state=state, battery_pct=_number(data, "battery_pct"),
+        alarms=_EVENT_ALARMS[event], lock_id=lock_id, lock_state=state, battery_pct=_number(data, "battery_pct"),
         source="mqtt", extras={"event": event},
     )
 

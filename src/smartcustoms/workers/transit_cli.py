@@ -32,16 +32,25 @@ def jt808_server(host: str = "0.0.0.0", port: int = 6808) -> None:
 
 
 @app.command("ingest")
-def ingest(client_id: str = "smartcustoms-transit-ingest", batch: int = 2000) -> None:
+def ingest(client_id: str = "smartcustoms-transit-ingest", batch: int = 2000,
+           share: str = typer.Option("1/1", help="k/n: run as worker k of n (each runs its own share of the locks)"),
+           ) -> None:
     """Consume smart-lock messages from MQTT (QoS 1, persistent session) into the transit pipeline."""
     from smartcustoms.bootstrap import build_runtime
-    from smartcustoms.workers.transit_ingest import run_ingest
+    from smartcustoms.workers.transit_ingest import parse_share, run_ingest
+
+    try:
+        k_of_n = parse_share(share)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if k_of_n[1] > 1 and client_id == "smartcustoms-transit-ingest":
+        client_id = f"{client_id}-{k_of_n[0] + 1}of{k_of_n[1]}"  # one session per worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runtime = build_runtime()
     stop = threading.Event()
     try:
-        run_ingest(runtime, stop, client_id=client_id, max_batch=batch)
+        run_ingest(runtime, stop, client_id=client_id, max_batch=batch, share=k_of_n)
     except KeyboardInterrupt:
         stop.set()
     finally:

@@ -1,38 +1,59 @@
 """MQTT ingest for smart locks that speak JSON (`devices/elock.py`): subscribes to
 ``{prefix}/devices/elock/+`` with QoS 1 on a persistent MQTT v5 session (fixed client id, clean_start False,
-session expiry one day) and acknowledges each message only after the batch holding it is committed
-(paho `manual_ack`). Killed mid-stream, the worker loses nothing: the broker re-delivers every unacknowledged
-message and queues new ones for the session; the pipeline's insert-or-ignore stores each report once.
+session expiry one day) and acknowledges each message only after the batch holding it is committed. Killed
+mid-stream, the worker loses nothing: the broker re-delivers every unacknowledged message and queues new ones for
+the session; the pipeline's insert-or-ignore stores each report once.
+
+The socket is read by `platform.mqtt_subscriber` in batches (no callback per message) on a reader thread that
+also decodes, so the next batch is ready while this one waits for PostgreSQL (COPY, commit); batches are
+committed and acknowledged in the order they were read, on the calling thread; PUBACKs for a committed batch go
+out in one send, and only on the connection the batch came from.
+
+Several workers (`--share k/n`): each has its own session on the same topic filter, receives every message, and
+runs only the locks whose topic hashes to its share (`owns`); the rest it acknowledges with its batch. Each lock
+therefore has exactly one worker (its reports stay in order), a killed worker's messages wait in its own session,
+and the broker sends n copies — the price of needing no change on the devices' side (docs/TRANSIT.md).
 
 Broker settings that matter (Mosquitto): `max_queued_messages` (default 1000) bounds what is kept for an
-offline session — raise it in production; for MQTT v5 clients the in-flight window is the client's Receive
-Maximum (sent here), not `max_inflight_messages`.
+offline session — raise it in production (deploy/mosquitto/transit.conf); for MQTT v5 clients the in-flight
+window is the client's Receive Maximum (sent here), not `max_inflight_messages`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-
 from smartcustoms.devices import elock
 from smartcustoms.devices.reading import Reading
 from smartcustoms.platform.mqtt import parse_url
+from smartcustoms.platform.mqtt_subscriber import MqttSubscriber
+from smartcustoms.platform.mqtt_wire import Publish
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
+class Batch:
+    """Messages as read, their decoded readings, and the connection they came on (for the acknowledgement)."""
+
+    messages: list[Publish]
+    readings: list[Reading]
+    bad: int
+    generation: int
+
+
+@dataclass
 class IngestStats:
     received: int = 0
+    acked: int = 0
     decoded: int = 0
     bad: int = 0
     batches: int = 0
@@ -40,102 +61,124 @@ class IngestStats:
     stored: int = 0
     duplicates: int = 0
     alarms: int = 0
+    reconnects: int = 0
     last_error: str | None = None
     first_received_at: float | None = None
-    """perf_counter of the first message (benchmarks measure from here to `last_commit_at`)."""
+    """perf_counter when the first batch was read (benchmarks measure from here to `last_commit_at`)."""
     last_commit_at: float | None = None
     alarm_times: list[tuple[str, float]] = field(default_factory=list)
     """(alarm id, wall time committed) — the bench reads these for latency."""
 
 
+def owns(topic: str, share: tuple[int, int]) -> bool:
+    """Whether worker `share[0]` of `share[1]` runs the device publishing on `topic`: CRC-32 of the topic's last
+    level (the lock id), the same in every process and on every restart."""
+    k, n = share
+    return n == 1 or zlib.crc32(topic.rpartition("/")[2].encode()) % n == k
+
+
+def parse_share(text: str) -> tuple[int, int]:
+    """'2/4' → (1, 4): the second of four workers (1-based on the command line)."""
+    k, _, n = text.partition("/")
+    share = (int(k) - 1, int(n or 1))
+    if not (share[1] >= 1 and 0 <= share[0] < share[1]):
+        raise ValueError(f"share must be k/n with 1 ≤ k ≤ n, not {text!r}")
+    return share
+
+
 class MqttIngest:
-    def __init__(self, ingest: Callable[[list[Reading]], Any], url: str, *, prefix: str = "smartcustoms",
+    def __init__(self, ingest: Callable[[list[Any]], Any], url: str, *, prefix: str = "smartcustoms",
                  client_id: str = "smartcustoms-transit-ingest", max_batch: int = 2000, max_delay_s: float = 0.05,
                  receive_maximum: int = 65_535, session_expiry_s: int = 86_400,
-                 sweep: Callable[[], Any] | None = None, sweep_every_s: float = 30.0) -> None:
-        self.ingest, self.url, self.prefix = ingest, url, prefix.rstrip("/")
+                 sweep: Callable[[], Any] | None = None, sweep_every_s: float = 30.0,
+                 share: tuple[int, int] = (0, 1)) -> None:
+        self.ingest, self.url, self.prefix, self.share = ingest, url, prefix.rstrip("/"), share
         self.client_id, self.max_batch, self.max_delay_s = client_id, max_batch, max_delay_s
-        self.receive_maximum, self.session_expiry_s = receive_maximum, session_expiry_s
         self.sweep, self.sweep_every_s = sweep, sweep_every_s
         self.stats = IngestStats()
+        self.reader_error: Exception | None = None
         self.topic = f"{self.prefix}/devices/elock/+"
-        self._queue: queue.SimpleQueue[mqtt.MQTTMessage] = queue.SimpleQueue()
-        self._connected = threading.Event()
-        self.client: mqtt.Client | None = None
+        host, port = parse_url(url)
+        self.client = MqttSubscriber(host, port, client_id, [self.topic], clean_start=False,
+                                     session_expiry_s=session_expiry_s, receive_maximum=receive_maximum)
 
     def connect(self) -> None:
-        host, port = parse_url(self.url)
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5,
-                             manual_ack=True)
-        props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = self.session_expiry_s
-        props.ReceiveMaximum = self.receive_maximum
-
-        def on_connect(c: mqtt.Client, _u: Any, _flags: Any, reason: Any, _p: Any) -> None:
-            if not reason.is_failure:
-                c.subscribe(self.topic, qos=1)
-
-        def on_subscribe(_c: mqtt.Client, _u: Any, _mid: int, _codes: Any, _p: Any) -> None:
-            self._connected.set()
-            log.info("transit ingest subscribed to %s as %s", self.topic, self.client_id)
-
-        def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
-            if self.stats.first_received_at is None:
-                self.stats.first_received_at = time.perf_counter()
-            self._queue.put(msg)
-
-        client.on_connect = on_connect
-        client.on_message = on_message
-        client.on_subscribe = on_subscribe
-        client.on_disconnect = lambda *_a: self._connected.clear()
-        client.connect(host, port, keepalive=30, clean_start=False, properties=props)
-        client.loop_start()
-        if not self._connected.wait(10):
-            client.loop_stop()
-            raise ConnectionError(f"MQTT broker at {host}:{port} did not accept the ingest session")
-        self.client = client
+        self.client.connect()
+        log.info("transit ingest subscribed to %s as %s", self.topic, self.client_id)
 
     def run(self, stop: threading.Event) -> None:
-        """Consume until `stop` is set; each batch is committed before its messages are acknowledged."""
-        if self.client is None:
-            self.connect()
-        assert self.client is not None
+        """Consume until `stop` is set; each batch is committed before its messages are acknowledged. A lost
+        connection is re-opened by the reader (the broker re-delivers what was not acknowledged). Leaving for any
+        reason sets `stop`, which also ends the reader thread."""
+        batches: queue.Queue[Batch] = queue.Queue(maxsize=1)
+        free = threading.Semaphore(1)  # one batch read ahead at most: more would only wait longer (latency)
+        reader = threading.Thread(target=self._read, args=(batches, free, stop), name="transit-ingest-reader",
+                                  daemon=True)
+        reader.start()
         next_sweep = time.monotonic() + self.sweep_every_s
-        while not stop.is_set():
-            batch = self._take()
-            if batch:
-                self._process(batch, stop)
-            if self.sweep is not None and time.monotonic() >= next_sweep:
-                next_sweep = time.monotonic() + self.sweep_every_s
-                try:
-                    self.stats.alarms += len(self.sweep() or [])
-                except Exception as exc:
-                    log.warning("transit sweep failed: %s", exc)
-
-    def _take(self) -> list[mqtt.MQTTMessage]:
         try:
-            first = self._queue.get(timeout=0.2)
-        except queue.Empty:
-            return []
-        batch = [first]
-        deadline = time.monotonic() + self.max_delay_s
-        while len(batch) < self.max_batch:
-            remaining = deadline - time.monotonic()
-            try:
-                batch.append(self._queue.get(timeout=max(0.0, remaining)) if remaining > 0
-                             else self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return batch
+            while not stop.is_set():
+                try:
+                    batch: Batch | None = batches.get(timeout=0.2)
+                except queue.Empty:
+                    batch = None
+                if batch is not None:
+                    free.release()  # the reader may read the next batch while this one is processed
+                    self._process(batch, stop)
+                if self.sweep is not None and time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + self.sweep_every_s
+                    try:
+                        self.stats.alarms += len(self.sweep() or [])
+                    except Exception as exc:
+                        log.warning("transit sweep failed: %s", exc)
+        finally:
+            stop.set()
+            reader.join(10)
+        if self.reader_error is not None:  # exit non-zero, so that the supervisor restarts the worker
+            raise RuntimeError("transit ingest reader failed") from self.reader_error
 
-    def _process(self, batch: list[mqtt.MQTTMessage], stop: threading.Event) -> None:
-        self.stats.received += len(batch)
-        readings: list[Reading] = []
-        for msg in batch:
+    def _read(self, batches: queue.Queue[Batch], free: threading.Semaphore, stop: threading.Event) -> None:
+        """Reader thread: when the batch read ahead has been taken, read the next one off the socket, decode it
+        and hand it over. Anything but a lost connection stops the worker (loudly), rather than leaving it up
+        and reading nothing; what was not acknowledged is re-delivered to its successor."""
+        try:
+            self._read_until(batches, free, stop)
+        except Exception as exc:
+            log.exception("transit ingest reader failed; stopping the worker")
+            self.reader_error = exc
+            stop.set()
+
+    def _read_until(self, batches: queue.Queue[Batch], free: threading.Semaphore, stop: threading.Event) -> None:
+        delay = 0.2
+        while not stop.is_set():
+            if not free.acquire(timeout=0.2):
+                continue
             try:
-                readings.append(elock.decode(msg.payload))
-            except elock.ElockError:
-                self.stats.bad += 1  # acknowledged below: a malformed message never becomes valid
+                if not self.client.connected:
+                    self.connect()
+                    delay = 0.2
+                messages = self.client.receive(self.max_batch, wait_s=0.2, linger_s=self.max_delay_s)
+            except ConnectionError as exc:
+                free.release()
+                self.stats.last_error = f"ConnectionError: {exc}"
+                self.stats.reconnects += 1
+                log.warning("transit ingest: %s; reconnecting in %.1fs", exc, delay)
+                stop.wait(delay)
+                delay = min(5.0, delay * 2)
+                continue
+            if not messages:
+                free.release()
+                continue
+            if self.stats.first_received_at is None:
+                self.stats.first_received_at = time.perf_counter()
+            self.stats.received += len(messages)
+            mine = messages if self.share[1] == 1 else [m for m in messages if owns(m.topic, self.share)]
+            readings, bad = elock.decode_many([m.payload for m in mine])
+            batches.put(Batch(messages, readings, bad, self.client.generation))  # never full: `free` was taken
+
+    def _process(self, batch: Batch, stop: threading.Event) -> None:
+        readings = batch.readings
+        self.stats.bad += batch.bad  # acknowledged below: a malformed message never becomes valid
         self.stats.decoded += len(readings)
         delay = 0.2
         while True:
@@ -148,6 +191,8 @@ class MqttIngest:
                 log.warning("ingest batch failed (%s); retrying in %.1fs", exc, delay)
                 if stop.wait(delay):
                     return  # not acknowledged: the broker re-delivers after restart
+                with contextlib.suppress(ConnectionError):  # the reader reconnects
+                    self.client.keep_alive()
                 delay = min(5.0, delay * 2)
         self.stats.batches += 1
         self.stats.last_commit_at = time.perf_counter()
@@ -158,19 +203,16 @@ class MqttIngest:
             self.stats.alarms += len(new_alarms)
             now = time.time()
             self.stats.alarm_times += [(a["id"], now) for a in new_alarms]
-        assert self.client is not None
-        for msg in batch:
-            self.client.ack(msg.mid, msg.qos)
+        with contextlib.suppress(ConnectionError):  # if so, committed but not acknowledged: re-delivered, stored once
+            if self.client.ack(batch.messages, batch.generation):
+                self.stats.acked += len(batch.messages)
 
     def close(self) -> None:
-        if self.client is not None:
-            self.client.disconnect()
-            self.client.loop_stop()
-            self.client = None
+        self.client.close()
 
 
 def run_ingest(runtime: Any, stop: threading.Event, *, client_id: str = "smartcustoms-transit-ingest",
-               max_batch: int = 2000) -> MqttIngest:
+               max_batch: int = 2000, share: tuple[int, int] = (0, 1)) -> MqttIngest:
     """`smartcustoms transit ingest`: the runtime-bound worker."""
     from smartcustoms.capabilities.transit.ingest import Pipeline
 
@@ -179,7 +221,7 @@ def run_ingest(runtime: Any, stop: threading.Event, *, client_id: str = "smartcu
     pipeline = Pipeline(runtime)
     log.info("transit ingest: %d active transits loaded", pipeline.warm())
     worker = MqttIngest(pipeline.ingest, runtime.settings.mqtt_url, prefix=runtime.settings.mqtt_topic_prefix,
-                        client_id=client_id, max_batch=max_batch, sweep=pipeline.sweep)
+                        client_id=client_id, max_batch=max_batch, sweep=pipeline.sweep, share=share)
     worker.connect()
     try:
         worker.run(stop)

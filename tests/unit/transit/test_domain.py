@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smartcustoms.capabilities.transit import domain as d
 from smartcustoms.capabilities.transit.plates import plate_kind, validate_plate
@@ -134,6 +136,19 @@ def test_order_and_dedupe() -> None:
     b = Reading("D", START, 1)
     assert d.order_and_dedupe([a, b, a, b]) == [b, a]
     assert d.order_and_dedupe([a, b], seen={b.key}) == [a]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["D1", "D2", "D3"]), st.integers(0, 5), st.integers(0, 3),
+                          st.integers(0, 9)), max_size=60))
+def test_each_key_once_the_first_received_in_device_time_order(items: list[tuple[str, int, int, int]]) -> None:
+    # a re-delivered report has the same key (device, time, sequence) but may differ elsewhere: the first one stays
+    readings = [Reading(dev, START + timedelta(seconds=10 * t), seq, heading=n) for dev, t, seq, n in items]
+    first: dict[tuple[str, datetime, int], Reading] = {}
+    for r in readings:
+        first.setdefault(r.key, r)
+    expected = sorted(first.values(), key=lambda r: (r.device_time, r.seq, r.device_id))
+    got = d.order_and_dedupe(readings)
+    assert [(r.key, r.heading) for r in got] == [(r.key, r.heading) for r in expected]
 
 
 def test_foreign_lock_holds_at_arrival() -> None:

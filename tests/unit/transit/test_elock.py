@@ -32,6 +32,8 @@ def test_each_event_decodes() -> None:
     b'{"lock_id":"A","seq":1,"time":"2026-11-02T01:30:00Z","event":"open"}',
     b'{"lock_id":"A","seq":1,"time":"2026-11-02T01:30:00Z","event":"position","lat":91,"lon":0}',
     b'{"lock_id":"A","seq":1,"time":"2026-11-02T01:30:00Z","event":"position","lat":NaN,"lon":0}',
+    b'{"lock_id":"A\\u0000","seq":1,"time":"2026-11-02T01:30:00Z","event":"seal"}',
+    b'{"lock_id":"A\\tB","seq":1,"time":"2026-11-02T01:30:00Z","event":"seal"}',
     b"\xff\xfe"])
 def test_bad_messages_are_refused_with_elock_error(payload: bytes) -> None:
     with pytest.raises(elock.ElockError):

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -238,18 +239,23 @@ class Outcome:
     transit: Transit | None = None
     """The transit after this batch, when its state changed."""
     transitions: list[tuple[TransitState, datetime]] = field(default_factory=list)
-    inside: dict[tuple[str, datetime, int], bool] = field(default_factory=dict)
-    """Corridor verdict per reading key (stored with the position)."""
 
 
 def order_and_dedupe(readings: Iterable[Reading], seen: set[tuple[str, datetime, int]] | None = None
                      ) -> list[Reading]:
-    """Sort by device time and sequence; drop repeats of a key (and keys in `seen`)."""
-    out: dict[tuple[str, datetime, int], Reading] = {}
-    for r in readings:
-        if (seen is None or r.key not in seen) and r.key not in out:
-            out[r.key] = r
-    return sorted(out.values(), key=lambda r: (r.device_time, r.seq, r.device_id))
+    """Sort by device time and sequence; drop repeats of a key (the first one stays) and keys in `seen`.
+    Repeats are neighbours once sorted, so no key is hashed (hashing an aware datetime is the costly part)."""
+    out: list[Reading] = []
+    last = None
+    for r in sorted(readings, key=_ORDER):  # stable: of equal keys, the first received comes first
+        key = _ORDER(r)
+        if key != last and (seen is None or r.key not in seen):
+            out.append(r)
+        last = key
+    return out
+
+
+_ORDER = attrgetter("device_time", "seq", "device_id")
 
 
 def _point(r: Reading) -> dict[str, Any]:
@@ -264,21 +270,20 @@ def evaluate(transit: Transit, geometry: Geometry, monitor: Monitor, readings: S
     out = Outcome()
     if not readings or transit.state not in (*ACTIVE, TransitState.ARRIVED):
         return out
-    fixes = [r for r in readings if r.has_fix]
-    flags: dict[tuple[str, datetime, int], tuple[bool, bool, bool, bool]] = {}
+    fixes = [i for i, r in enumerate(readings) if r.lat is not None and r.lon is not None]
+    flags: dict[int, tuple[bool, bool, bool, bool]] = {}
+    """Per index into `readings`: (in corridor, at origin, at destination, in an authorised zone)."""
     if fixes:
-        lons = np.fromiter((r.lon for r in fixes), float, len(fixes))
-        lats = np.fromiter((r.lat for r in fixes), float, len(fixes))
+        lons = np.fromiter((readings[i].lon for i in fixes), float, len(fixes))
+        lats = np.fromiter((readings[i].lat for i in fixes), float, len(fixes))
         x, y = project(geometry.corridor.epsg, lons, lats)
-        in_corridor = geometry.corridor.contains(x, y)
-        origin_hit = geometry.origin.contains(x, y)
-        dest_hit = geometry.destination.contains(x, y)
         zone_hit = np.zeros(len(fixes), dtype=bool)
         for zone in geometry.zones:
             zone_hit |= zone.contains(x, y)
-        for i, r in enumerate(fixes):
-            flags[r.key] = (bool(in_corridor[i]), bool(origin_hit[i]), bool(dest_hit[i]), bool(zone_hit[i]))
-            out.inside[r.key] = bool(in_corridor[i] or origin_hit[i] or dest_hit[i])
+        flags = dict(zip(fixes, zip(geometry.corridor.contains(x, y).tolist(), geometry.origin.contains(x, y).tolist(),
+                                    geometry.destination.contains(x, y).tolist(), zone_hit.tolist(), strict=True),
+                         strict=True))
+    deadline = transit.deadline
     state = transit
     late_outside: list[Reading] = []
     late_lock_alarmed = False
@@ -299,9 +304,9 @@ def evaluate(transit: Transit, geometry: Geometry, monitor: Monitor, readings: S
         state = state.to(target, at, reasons)
         out.transitions.append((target, at))
 
-    for r in readings:
+    for index, r in enumerate(readings):
         late = monitor.last_time is not None and (r.device_time, r.seq) <= (monitor.last_time, monitor.last_seq)
-        f = flags.get(r.key)
+        f = flags.get(index)
         inside, at_origin, at_dest, in_zone = f if f is not None else (True, False, False, monitor.last_in_zone)
         allowed_here = at_dest or in_zone
         if f is None:  # no fix (e.g. a lock event without position): judge by the last known position
@@ -394,7 +399,7 @@ def evaluate(transit: Transit, geometry: Geometry, monitor: Monitor, readings: S
                 monitor.stop_since, monitor.stop_at, monitor.stop_alarmed = None, None, False
 
             # time limit
-            if (r.device_time > transit.deadline and not monitor.time_limit_alarmed
+            if (r.device_time > deadline and not monitor.time_limit_alarmed
                     and state.state in ACTIVE):
                 monitor.time_limit_alarmed = True
                 alarm(AlarmKind.TIME_LIMIT_EXCEEDED, Severity.HIGH, r, deadline=transit.deadline.isoformat(),
