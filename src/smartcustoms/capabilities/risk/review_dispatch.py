@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from smartcustoms.capabilities.risk import db
 from smartcustoms.capabilities.risk.domain.dispatch import review_draw
-from smartcustoms.capabilities.risk.randomness import VerifiableDraws, derive_seed, entropy_from_record
+from smartcustoms.capabilities.risk.services import stored_draws
 
 
 class ReviewDispatch:
@@ -38,9 +38,8 @@ class ReviewDispatch:
         for earlier in reviews:
             if earlier["label"] == label:
                 return {"batch_id": batch["id"], **earlier}
-        draws = VerifiableDraws(derive_seed(bytes.fromhex(batch["server_seed"]),
-                                            entropy_from_record(batch["entropy"]).value(), batch["batch_root"]))
-        entry = {**review_draw(declaration_id, label, candidates, draws).as_dict(), "at": at.isoformat()}
+        entry = {**review_draw(declaration_id, label, candidates, stored_draws(batch)).as_dict(),
+                 "at": at.isoformat()}
         outcome["reviews"] = [*reviews, entry]
         db.update_batch(conn, batch["id"], outcome=outcome)
         return {"batch_id": batch["id"], **entry}

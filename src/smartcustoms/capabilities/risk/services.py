@@ -270,6 +270,13 @@ def do_enter_entropy(runtime: Runtime, who: Principal, cmd: EnterDice | EnterBea
 
 
 # --- reports: re-inspection and chief verification draws --------------------------------------------------------
+def stored_draws(row: dict[str, Any]) -> VerifiableDraws:
+    """The draws of a drawn batch, from its stored server seed, entropy and root (for draws made after the batch
+    draw: re-inspections at report submission, image reviewers)."""
+    return VerifiableDraws(derive_seed(bytes.fromhex(row["server_seed"]), entropy_from_record(row["entropy"]).value(),
+                                       row["batch_root"]))
+
+
 def do_submit_report(runtime: Runtime, who: Principal, cmd: SubmitReport) -> RecheckOutcome:
     """Draw, at submission, whether a re-inspection and a section-chief verification are ordered."""
     with runtime.uow(actor_of(who)) as uow:
@@ -284,8 +291,7 @@ def do_submit_report(runtime: Runtime, who: Principal, cmd: SubmitReport) -> Rec
         if any(r["task_id"] == cmd.task_id for r in row["outcome"]["rechecks"]):
             raise Conflict("risk.task.report_exists")
         frozen = B.parse(db.load_leaves_for_task(uow.conn, cmd.batch_id, cmd.task_id))
-        draws = VerifiableDraws(derive_seed(bytes.fromhex(row["server_seed"]),
-                                            entropy_from_record(row["entropy"]).value(), row["batch_root"]))
+        draws = stored_draws(row)
         outcome = B.recheck(frozen, cmd.task_id, cmd.inspector, draws)
         new = dict(row["outcome"])
         new["rechecks"] = [*row["outcome"]["rechecks"], outcome.as_dict()]
