@@ -8,7 +8,9 @@ from typing import Any
 from smartcustoms.capabilities.imaging.commands import IngestScan, RegisterDevice, RegisterSite
 from smartcustoms.capabilities.imaging.services import do_ingest, do_register_device, do_register_site
 from smartcustoms.capabilities.imaging.simulator import container_number, demo_scan
+from smartcustoms.platform.audit import trail
 from smartcustoms.platform.identity.model import Principal, Role
+from smartcustoms.platform.identity.services import principal_for_user
 
 ADMIN = Principal("admin-1", "admin", "admin", frozenset({Role.ADMIN}))
 PX = 40.0
@@ -52,3 +54,19 @@ class FakeAnalyser:
     def analyse(self, high: Any, low: Any, px_mm: float, declared: str | None = None,
                 reference: Any = None) -> FakeResult:
         return FakeResult(self.risks.pop(0))
+
+
+def reviewer(runtime: Any, make_user: Any, org_unit: str = "3104") -> Principal:
+    """A real image reviewer (a user row), as the assignment looks reviewers up."""
+    user = make_user("image_reviewer", org_unit=org_unit)
+    with runtime.engine.connect() as conn:
+        who = principal_for_user(conn, user.user_id)
+    assert who is not None
+    return who
+
+
+def assignment_of(runtime: Any, scan_id: str) -> dict[str, Any]:
+    """How the scan's reviewer was chosen, as its ingest audit entry records it."""
+    with runtime.engine.connect() as conn:
+        entry = [e for e in trail(conn, "imaging_scan", scan_id) if e["action"] == "imaging.scan_ingested"][0]
+    return dict(entry["after"]["assignment"])

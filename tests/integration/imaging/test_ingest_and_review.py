@@ -19,11 +19,10 @@ from smartcustoms.capabilities.imaging.services import (
     do_record_outcome,
 )
 from smartcustoms.kernel.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
-from smartcustoms.platform.audit import audit_log, trail
+from smartcustoms.platform.audit import audit_log
 from smartcustoms.platform.identity.model import Principal, Role
-from smartcustoms.platform.identity.services import principal_for_user
 from smartcustoms.platform.outbox import outbox
-from tests.integration.imaging.helpers import FakeAnalyser, ingest, pair, setup_devices
+from tests.integration.imaging.helpers import FakeAnalyser, assignment_of, ingest, pair, reviewer, setup_devices
 
 REVIEWER = Principal("rev-1", "rev1", "Reviewer 1", frozenset({Role.IMAGE_REVIEWER}))
 REVIEWER2 = Principal("rev-2", "rev2", "Reviewer 2", frozenset({Role.IMAGE_REVIEWER}))
@@ -72,14 +71,6 @@ def test_bad_input_gives_field_errors_and_stores_nothing(runtime: Any) -> None:
     assert "ISO 6346" in text and "ISO 6346" in runtime.translator.t("imaging.container_invalid", "zh-CN")
 
 
-def reviewer(runtime: Any, make_user: Any, org_unit: str = "3104") -> Principal:
-    user = make_user("image_reviewer", org_unit=org_unit)
-    with runtime.engine.connect() as conn:
-        who = principal_for_user(conn, user.user_id)
-    assert who is not None
-    return who
-
-
 def test_queue_is_pre_sorted_by_ai_risk_and_assignment_is_least_loaded(runtime: Any, make_user: Any,
                                                                         clock: Any) -> None:
     setup_devices(runtime)
@@ -98,11 +89,10 @@ def test_queue_is_pre_sorted_by_ai_risk_and_assignment_is_least_loaded(runtime: 
     new2, _ = ingest(runtime, "Q4", seed=4)
     assert new2["assigned_to"] == first.user_id  # tie (one open each): on duty longest (the first pulled first)
     with runtime.engine.connect() as conn:
-        entry = [e for e in trail(conn, "imaging_scan", new2["id"]) if e["action"] == "imaging.scan_ingested"][0]
         on_duty = conn.execute(select(audit_log.c.subject_id).where(
             audit_log.c.action == "imaging.reviewer_on_duty")).scalars().all()
-    assert entry["after"]["assignment"] == {"rule": "least_loaded",
-                                            "candidates": sorted([first.user_id, second.user_id])}
+    assert assignment_of(runtime, new2["id"]) == {"rule": "least_loaded",
+                                                  "candidates": sorted([first.user_id, second.user_id])}
     assert sorted(on_duty) == sorted([first.user_id, second.user_id])  # each spell on duty audited once
 
 

@@ -17,15 +17,20 @@ from smartcustoms.capabilities.imaging.services import do_next
 from smartcustoms.capabilities.risk import batching, services
 from smartcustoms.capabilities.risk.commands import RevealBatch
 from smartcustoms.capabilities.risk.domain.batch import verify_record
-from smartcustoms.platform.audit import trail
 from smartcustoms.platform.identity.model import Principal, Role
-from tests.integration.imaging.helpers import ingest, setup_devices
-from tests.integration.imaging.test_ingest_and_review import reviewer
+from tests.integration.imaging.helpers import assignment_of, ingest, reviewer, setup_devices
 from tests.integration.risk.test_live_screening import BAD_USER, submit
 from tests.unit.declarations.factories import BAD, FakeDirectory
 
 ROOT = Path(__file__).resolve().parents[3]
 AUDITOR = Principal("a", "aud", "aud", frozenset({Role.AUDITOR}))
+
+
+def standalone_verifier(record: dict[str, Any], path: Path) -> subprocess.CompletedProcess[str]:
+    """The auditor's stand-alone script, in an isolated interpreter, on the published record."""
+    path.write_text(json.dumps(record, default=str), encoding="utf-8")
+    return subprocess.run([sys.executable, "-I", str(ROOT / "tools" / "verify_randomness.py"), str(path)],
+                          capture_output=True, text=True)
 
 
 @pytest.fixture
@@ -58,9 +63,7 @@ def test_a_selected_declarations_scan_goes_to_a_reviewer_drawn_with_the_batch_se
         assert do_next(runtime, who) is None  # on duty, nothing waiting yet
 
     scan, _ = ingest(runtime, "RND-1", declaration_id=declaration_id)
-    with runtime.engine.connect() as conn:
-        entry = [e for e in trail(conn, "imaging_scan", scan["id"]) if e["action"] == "imaging.scan_ingested"][0]
-    assignment = entry["after"]["assignment"]
+    assignment = assignment_of(runtime, scan["id"])
     assert assignment["rule"] == "random" and assignment["batch_id"] == batch_id
     assert assignment["label"] == "H986-1/RND-1"
     assert assignment["candidates"] == sorted(w.user_id for w in beilun)  # Shanghai's reviewer is not one
@@ -75,24 +78,17 @@ def test_a_selected_declarations_scan_goes_to_a_reviewer_drawn_with_the_batch_se
     assert [(r["label"], r["reviewer"]) for r in record["outcome"]["reviews"]] == [("H986-1/RND-1",
                                                                                     scan["assigned_to"])]
     assert verify_record(record) == []
-    path = tmp_path / "record.json"
-    path.write_text(json.dumps(record, default=str), encoding="utf-8")
-    out = subprocess.run([sys.executable, "-I", str(ROOT / "tools" / "verify_randomness.py"), str(path)],
-                         capture_output=True, text=True)
+    out = standalone_verifier(record, tmp_path / "record.json")
     assert out.returncode == 0, out.stdout + out.stderr
 
     # a record whose reviewer was changed afterwards is caught by both verifiers
     other = next(w.user_id for w in beilun if w.user_id != scan["assigned_to"])
     record["outcome"]["reviews"][0]["reviewer"] = other
     assert any("image review H986-1/RND-1" in p for p in verify_record(record))
-    path.write_text(json.dumps(record, default=str), encoding="utf-8")
-    out = subprocess.run([sys.executable, "-I", str(ROOT / "tools" / "verify_randomness.py"), str(path)],
-                         capture_output=True, text=True)
+    out = standalone_verifier(record, tmp_path / "record.json")
     assert out.returncode == 1 and "image review H986-1/RND-1" in out.stdout
 
     # once the seed is public a draw would be predictable: the next scan falls back to the least-loaded reviewer
     later, _ = ingest(runtime, "RND-2", seed=2, declaration_id=declaration_id)
-    with runtime.engine.connect() as conn:
-        entry = [e for e in trail(conn, "imaging_scan", later["id"]) if e["action"] == "imaging.scan_ingested"][0]
-    assert entry["after"]["assignment"]["rule"] == "least_loaded"
+    assert assignment_of(runtime, later["id"])["rule"] == "least_loaded"
     assert later["assigned_to"] != scan["assigned_to"]  # the drawn reviewer already has one open scan
