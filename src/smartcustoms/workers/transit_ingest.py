@@ -27,6 +27,7 @@ import queue
 import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,8 +67,9 @@ class IngestStats:
     first_received_at: float | None = None
     """perf_counter when the first batch was read (benchmarks measure from here to `last_commit_at`)."""
     last_commit_at: float | None = None
-    alarm_times: list[tuple[str, float]] = field(default_factory=list)
-    """(alarm id, wall time committed) — the bench reads these for latency."""
+    alarm_times: deque[tuple[str, float]] = field(default_factory=lambda: deque(maxlen=10_000))
+    """(alarm id, wall time committed) of the latest 10,000 alarms — the bench reads these for latency; bounded,
+    so a worker that runs for months does not grow."""
 
 
 def owns(topic: str, share: tuple[int, int]) -> bool:
