@@ -30,6 +30,20 @@ def _default_root() -> Path:
     return model_root(_settings().data_dir)
 
 
+def _usable_model(root: Path) -> bool:
+    """A model is in use and this code can load it (one trained with another feature list cannot)."""
+    from smartcustoms.ml.scan.analyser import ScanAnalyser
+
+    pointer = root / "current"
+    if not pointer.exists():
+        return False
+    try:
+        ScanAnalyser.load(root / pointer.read_text(encoding="utf-8").strip())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
 @app.command("train")
 def train(out: Path | None = typer.Option(None, help="artefact root (default <data_dir>/models/imaging)"),
           scans: int = typer.Option(400, help="training scans"), test: int = typer.Option(300),
@@ -41,7 +55,7 @@ def train(out: Path | None = typer.Option(None, help="artefact root (default <da
     from smartcustoms.capabilities.imaging.evaluation import card_for, format_report, train_and_evaluate
 
     root = out or _default_root()
-    if if_missing and (root / "current").exists():
+    if if_missing and _usable_model(root):
         console.print(f"imaging model in use: {(root / 'current').read_text(encoding='utf-8').strip()} (not retrained)")
         return
     analyser, rep, _train = train_and_evaluate(n_train=scans, n_val=max(30, scans // 4), n_test=test, seed=seed,

@@ -80,15 +80,16 @@ def _dominant(spec: ScanSpec) -> str:
 
 
 def patch_labels(boxes: np.ndarray, scan: ScanImage) -> np.ndarray:
-    """Per patch: object class (1..5) when ≥ 50 % of the smaller of patch and object overlap, 0 when no overlap
-    at all, −1 (ambiguous, left out of training) otherwise."""
+    """Per patch: object class (1..5) when the overlap is at least half the most a patch of that size could
+    overlap the object (min(patch, object) on each axis: a 7 cm wide blade pack fills at most 7 of a 16 cm
+    patch's columns), 0 when no overlap at all, −1 (ambiguous, left out of training) otherwise."""
     labels = np.zeros(len(boxes), dtype=np.int64)
-    parea = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    pw, ph = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     for b in scan.objects:
         ix = np.clip(np.minimum(boxes[:, 2], b.x + b.w) - np.maximum(boxes[:, 0], b.x), 0, None)
         iy = np.clip(np.minimum(boxes[:, 3], b.y + b.h) - np.maximum(boxes[:, 1], b.y), 0, None)
         inter = ix * iy
-        frac = inter / np.minimum(parea, b.w * b.h)
+        frac = inter / np.maximum(np.minimum(pw, b.w) * np.minimum(ph, b.h), 1)
         cls = OBJECT_CLASSES.index(b.label)
         labels[(frac >= 0.5)] = cls
         labels[(inter > 0) & (frac < 0.5) & (labels == 0)] = -1

@@ -5,10 +5,11 @@ feature is a box filter over the full image sampled at the patch centres.
 Patch features: local attenuation, its spread and its contrast down the column, R, high-Z and metal fractions,
 gradient, Laplacian, row context level, position; the excess over the robust goods background (background.py:
 mean, peak, against the column, at 3 MeV, its low/high ratio, and against its local spread); whether the goods
-1.5 m to the left and right differ (a boundary between two lots of goods, not an object); and the strongest
-15 cm line of excess (thin steel) with its ratio. Contrasts against a box mean along the row (a row context
-1.3 m long, R and material residual against it, extreme residuals) were dropped: at a boundary between two
-kinds of goods — which training never shows — they look like an object."""
+1.5 m to the left and right differ (a boundary between two lots of goods, not an object; R on an air side is
+missing, NaN); the strongest 15 cm line of excess (thin steel) with its ratio; and bar-shaped matched filters on
+the excess (`_bars`: a blade pack or a gun's slide, 5 × 25 cm and 4 × 15 cm). Contrasts against a box mean
+along the row (a row context 1.3 m long, R and material residual against it, extreme residuals) were dropped: at
+a boundary between two kinds of goods — which training never shows — they look like an object."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from smartcustoms.ml.scan.materials import ALPHA_MIN, R_METAL, R_MIXED, R_ORGANI
 PATCH_FEATURES: tuple[str, ...] = (
     "mean", "std", "d_col", "r_mean", "frac_hz", "frac_metal", "grad", "y_rel", "ctx_row", "lap", "end_dist",
     "ex_mean", "ex_max", "ex_col", "ex_low", "ex_ratio", "ex_z", "lr_diff", "lr_diff_r", "lr_min", "line",
-    "line_ratio",
+    "line_ratio", "bar", "bar_iso", "bar_short",
 )
 SIGNATURE_FEATURES: tuple[str, ...] = (
     "loaded", "height", "alpha_mean", "alpha_p10", "alpha_p50", "alpha_p90", "alpha_p99", "organic", "mixed",
@@ -110,6 +111,35 @@ def _patch_max(a: np.ndarray, m: ScanMaps) -> np.ndarray:
                                  np.maximum(blocks[np.ix_(iy, ix1)], blocks[np.ix_(iy1, ix1)])))
 
 
+def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """`a` moved so that out[y, x] = a[y + dy, x + dx] (edge values beyond the border)."""
+    h, w = a.shape
+    yi = np.clip(np.arange(h) + dy, 0, h - 1)
+    xi = np.clip(np.arange(w) + dx, 0, w - 1)
+    return a[np.ix_(yi, xi)]
+
+
+def _bars(ex: np.ndarray, m: ScanMaps, width_mm: float, length_mm: float) -> tuple[np.ndarray, np.ndarray]:
+    """A blade-pack-shaped matched filter on the excess: the mean excess over a `width_mm` × `length_mm` bar
+    (either orientation) less the larger of the two bars beside it (1.5 widths to each side), and — for an
+    isolated bar —
+    also less the larger of the two bars continuing it at either end. A chassis or a scrap piece is too short to
+    fill the bar, a block edge or a drum wall has goods as dense on one side or continues past the ends; a blade
+    pack or a gun's slide does neither. Patch maximum of each."""
+    wd, ln = max(2, int(round(width_mm / m.px_mm))), max(5, int(round(length_mm / m.px_mm)))
+    side, cap = int(round(1.5 * wd)), ln
+    best_side = best_iso = None
+    for size, across, along in (((ln, wd), (0, side), (cap, 0)), ((wd, ln), (side, 0), (0, cap))):
+        c = ndimage.uniform_filter(ex, size)
+        s = c - np.maximum(_shift(c, *across), _shift(c, -across[0], -across[1]))
+        e = c - np.maximum(_shift(c, *along), _shift(c, -along[0], -along[1]))
+        iso = np.minimum(s, e)
+        best_side = s if best_side is None else np.maximum(best_side, s)
+        best_iso = iso if best_iso is None else np.maximum(best_iso, iso)
+    assert best_side is not None and best_iso is not None
+    return _patch_max(best_side, m), _patch_max(best_iso, m)
+
+
 def patch_features(m: ScanMaps) -> np.ndarray:
     """(n_rows × n_cols, len(PATCH_FEATURES)) features, row-major over the patch grid."""
     p, a_h, r = m.patch, m.a_h, m.r
@@ -134,24 +164,29 @@ def patch_features(m: ScanMaps) -> np.ndarray:
     ex, ex_l = m.res.excess_h, m.res.excess_l
     ex_mean = b.mean(ex, p, p)
     ex_low = b.mean(ex_l, p, p)
-    noise = np.sqrt(b.mean(ex * ex, 4 * p, 4 * p)) + 0.01
+    noise = np.sqrt(np.maximum(b.mean(ex * ex, 4 * p, 4 * p), 0.0)) + 0.01  # summed-area rounding can dip below 0
     # the goods 1.5 m to the left and to the right at the same height: an object (or a block of cigarettes) has
     # the same goods on both sides; a boundary between two lots or kinds of goods has different goods
     d = int(round(1500 / m.px_mm))
     xl, xr = np.clip(m.xs - d, 0, w - 1), np.clip(m.xs + d, 0, w - 1)
     left, right = b.mean(a_h, p, 4 * p, xl), b.mean(a_h, p, 4 * p, xr)
-    left_r = b.mean(rw, p, 4 * p, xl) / np.maximum(b.mean(wgt, p, 4 * p, xl), 1e-3)
-    right_r = b.mean(rw, p, 4 * p, xr) / np.maximum(b.mean(wgt, p, 4 * p, xr), 1e-3)
+    # R beside the patch is unknown (NaN, a missing value to the detector) where that side is mostly air
+    left_w, right_w = b.mean(wgt, p, 4 * p, xl), b.mean(wgt, p, 4 * p, xr)
+    left_r = np.where(left_w > 0.1, b.mean(rw, p, 4 * p, xl) / np.maximum(left_w, 1e-3), np.nan)
+    right_r = np.where(right_w > 0.1, b.mean(rw, p, 4 * p, xr) / np.maximum(right_w, 1e-3), np.nan)
     # thin steel (a blade pack, a gun's slide): the strongest excess along a 15 cm line, either orientation,
     # anywhere in the patch, and the low/high ratio of that excess (iron 1.18, organics 1.45, lead 0.96)
     ln = max(3, int(round(150 / m.px_mm)))
     line = _patch_max(np.maximum(u(ex, (3, ln)), u(ex, (ln, 3))), m)
     line_l = _patch_max(np.maximum(u(ex_l, (3, ln)), u(ex_l, (ln, 3))), m)
+    bar, bar_iso = _bars(ex, m, 50, 250)
+    _side, bar_short = _bars(ex, m, 40, 150)
     cols = [mean, std, mean - ctx_col, r_mean, frac_hz, frac_metal, grad, yy / h, ctx_row, lap, end_dist,
             ex_mean, _patch_max(u(ex, 3), m), b.mean(m.res.col_h, p, p), ex_low,
             np.clip(ex_low / np.maximum(ex_mean, 0.05), 0.0, 3.0), ex_mean / noise, np.abs(left - right),
             np.abs(left_r - right_r), np.minimum(np.abs(mean - left), np.abs(mean - right)),
-            line, np.clip(line_l / np.maximum(line, 0.05), 0, 3)]
+            line, np.clip(line_l / np.maximum(line, 0.05), 0, 3), bar, bar_iso,
+            bar_short]
     return np.column_stack([np.asarray(c, dtype=np.float64).ravel() for c in cols])
 
 

@@ -1,0 +1,64 @@
+"""What the detector learns from and looks with for thin steel: a blade pack (7 cm wide) is a knife in training
+even though it fills less than half of a 16 cm patch; a bar-shaped excess with nothing as dense beside it or
+beyond its ends stands out from a chassis-sized block and from a long line; the goods' R beside a patch is
+unknown, not zero, where that side is air."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from smartcustoms.capabilities.imaging.evaluation import patch_labels
+from smartcustoms.devices.scanner.simulator import Box, ScanImage
+from smartcustoms.ml.scan.features import PATCH_FEATURES, maps, patch_boxes, patch_features
+from smartcustoms.ml.scan.models import OBJECT_CLASSES
+
+PX = 10.0
+H, W = 260, 700
+
+
+def _pair(alpha_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """16-bit high/low transmission for an attenuation map of organic goods plus iron (R about 1.2 under 3 MeV)."""
+    def image(alpha: np.ndarray) -> np.ndarray:
+        return np.clip(np.round(np.exp(-alpha) * 65535), 1, 65535).astype(np.uint16)
+
+    return image(alpha_h), image(alpha_h * 1.2)
+
+
+def _goods() -> np.ndarray:
+    a = np.zeros((H, W))
+    a[20:240, 40:660] = 0.5  # a uniform load
+    return a
+
+
+def _feature(alpha_h: np.ndarray, name: str, y: int, x: int) -> float:
+    high, low = _pair(alpha_h)
+    m = maps(high, low, PX)
+    f = patch_features(m).reshape(m.ys.size, m.xs.size, -1)
+    return float(f[np.abs(m.ys - y).argmin(), np.abs(m.xs - x).argmin(), PATCH_FEATURES.index(name)])
+
+
+def test_a_blade_pack_thinner_than_half_a_patch_is_still_a_knife_in_training() -> None:
+    high, low = _pair(_goods())
+    m = maps(high, low, PX)
+    knife = Box(300, 100, 7, 34, "knife")  # 7 cm × 34 cm: at most 7 of a 16 cm patch's 16 columns
+    scan = ScanImage(high=high, low=low, px_mm=PX, objects=[knife], goods=(("textiles", 1.0),),
+                     cargo=Box(40, 20, 620, 220, "cargo"), segments=[])
+    labels = patch_labels(patch_boxes(m), scan)
+    assert (labels == OBJECT_CLASSES.index("knife")).sum() >= 2
+
+
+def test_an_isolated_bar_of_steel_stands_out_from_a_block_and_from_a_long_line() -> None:
+    blade, block, line = _goods(), _goods(), _goods()
+    blade[100:134, 300:307] += 0.37  # a blade pack: 1.5 cm of steel, 7 × 34 cm
+    block[110:125, 293:308] += 0.37  # a chassis: 15 × 15 cm, as dense
+    line[20:240, 300:307] += 0.37  # a frame member running the full height
+    at_blade = _feature(blade, "bar_iso", 117, 303)
+    assert at_blade > 0.2
+    assert _feature(block, "bar_iso", 117, 300) < 0.6 * at_blade
+    assert _feature(line, "bar_iso", 117, 303) < 0.2 * at_blade
+
+
+def test_the_goods_beside_a_patch_have_no_r_where_that_side_is_air() -> None:
+    near_end = _feature(_goods(), "lr_diff_r", 120, 60)  # 1.5 m to the left is outside the load
+    assert np.isnan(near_end)
+    assert _feature(_goods(), "lr_diff_r", 120, 350) < 0.05  # the same goods on both sides
