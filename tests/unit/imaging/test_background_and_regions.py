@@ -1,8 +1,10 @@
-"""The robust goods background (ml/scan/background.py), the learned minimum region size per object kind, and the
-training / held-out split of goods mixes — each on a few seeded 20 mm/px scans."""
+"""The robust goods background (ml/scan/background.py), the heat of a patch supported by its neighbour, the
+learned minimum region size per object kind, and the training / held-out split of goods mixes — each on a few
+seeded 20 mm/px scans or a small grid."""
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,7 +15,7 @@ from smartcustoms.capabilities.imaging.evaluation import make_spec
 from smartcustoms.devices.scanner.physics import ratio
 from smartcustoms.devices.scanner.simulator import ObjectSpec, ScanSpec, render
 from smartcustoms.ml.scan.features import maps
-from smartcustoms.ml.scan.models import OBJECT_CLASSES, ConcealmentDetector, grid_regions
+from smartcustoms.ml.scan.models import OBJECT_CLASSES, ConcealmentDetector, grid_regions, supported
 
 PX = 20.0
 
@@ -45,6 +47,31 @@ def test_a_boundary_between_two_goods_is_an_edge_of_the_row_background_not_an_ex
     excess = ndimage.uniform_filter(m.res.excess_h, 5)[body]
     assert row.max() > 0.5
     assert excess.max() < 0.5 * row.max()
+
+
+def test_a_gun_in_the_head_space_above_drums_of_liquid_shows_its_excess() -> None:
+    """Above the liquid the column median is the liquid below (far too high); the row median, all drums being
+    filled to one level, is the head space itself — so that is the background the excess is taken against."""
+    px = 10.0
+    spec = ScanSpec(size="20", goods=(("liquids", 1.0),), fill=1.0, px_mm=px, seed=3)
+    gun = dataclasses.replace(spec, objects=(ObjectSpec("gun", 0.5, 0.28),))
+    without, with_gun = render(spec), render(gun)
+    m0, m1 = maps(without.high, without.low, px), maps(with_gun.high, with_gun.low, px)
+    b = with_gun.objects[0]
+    box = (slice(b.y, b.y + b.h), slice(b.x, b.x + b.w))
+    assert m0.a_h[box].mean() < 0.5  # the head space: drum steel only, the liquid starts just below
+    added = float(m1.a_h[box].mean() - m0.a_h[box].mean())
+    assert float(m1.res.excess_h[box].mean()) > 0.8 * added
+    assert float(np.minimum(m1.res.row_h, m1.res.col_h)[box].mean()) < 0.2 * added  # the smaller residual hid it
+
+
+def test_a_lone_hot_patch_is_brought_down_by_its_neighbours_and_an_object_is_not() -> None:
+    heat = np.full((10, 10), 0.01)
+    heat[2, 2] = 0.99  # a blip of the goods: one patch
+    heat[6:8, 5:7] = 0.99  # an object: overlapping patches see it together
+    smoothed = supported(heat)
+    assert smoothed[2, 2] < 0.5
+    assert smoothed[6:8, 5:7].min() > 0.98
 
 
 def _grid(h: int, w: int) -> Any:

@@ -4,10 +4,13 @@ Loads repeat along the container (carton stacks, drums, bales) and, within one s
 background at a pixel is estimated twice with running medians, which ignore an object much smaller than their
 window: along the row (same height, ±1.2 m of neighbouring columns) and down the column (same position along
 the container, ±0.6 m of neighbouring rows). A concealed object adds attenuation against both, most goods
-structure (a stack edge, a drum wall, a machine part, the end of the load) only against one of them, so the
-smaller of the two residuals is the excess the object itself adds. The residuals are computed at both energies:
-their ratio is the object's own R = μ_L/μ_H, whatever the goods in front of and behind it (Beer–Lambert is
-additive in attenuation).
+structure (a stack edge, a drum wall, a machine part, the end of the load) only against one of them. So the
+excess the object itself adds is the residual against whichever background explains the goods around the pixel
+better: the one with the smaller mean absolute residual over 30 cm of its own direction (the row median along
+the row, the column median down the column). Taking simply the smaller of the two residuals fails where one
+background is far off: in the head space of a tier of drums the column median is the liquid below, and anything
+there sat far below it. The residuals are computed at both energies: their ratio is the object's own
+R = μ_L/μ_H, whatever the goods in front of and behind it (Beer–Lambert is additive in attenuation).
 
 The medians run on 4 cm bins along their direction, at every other bin, and are interpolated back."""
 
@@ -17,28 +20,33 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy import ndimage
 
 ROW_WINDOW_MM = 2400.0
 COL_WINDOW_MM = 1200.0
 STEP_MM = 40.0
+FIT_MM = 300.0
+"""Side of the neighbourhood over which the two backgrounds' fit to the goods is compared."""
 
 
 @dataclass
 class Residuals:
-    """Per-pixel excess attenuation over the row- and column-median background, at 6 MeV (h) and 3 MeV (l)."""
+    """Per-pixel excess attenuation over the row- and column-median background, at 6 MeV (h) and 3 MeV (l), and
+    which of the two fits the goods around each pixel better (`along_row`, chosen at 6 MeV for both energies)."""
 
     row_h: np.ndarray
     col_h: np.ndarray
     row_l: np.ndarray
     col_l: np.ndarray
+    along_row: np.ndarray
 
     @property
     def excess_h(self) -> np.ndarray:
-        return np.minimum(self.row_h, self.col_h)
+        return np.where(self.along_row, self.row_h, self.col_h)
 
     @property
     def excess_l(self) -> np.ndarray:
-        return np.minimum(self.row_l, self.col_l)
+        return np.where(self.along_row, self.row_l, self.col_l)
 
 
 def _resample(med: np.ndarray, spacing: int, offset: float, n: int, axis: int) -> np.ndarray:
@@ -74,5 +82,10 @@ def running_median(a: np.ndarray, px_mm: float, axis: int) -> np.ndarray:
 
 
 def residuals(a_h: np.ndarray, a_l: np.ndarray, px_mm: float) -> Residuals:
-    return Residuals(a_h - running_median(a_h, px_mm, 1), a_h - running_median(a_h, px_mm, 0),
-                     a_l - running_median(a_l, px_mm, 1), a_l - running_median(a_l, px_mm, 0))
+    row_h, col_h = a_h - running_median(a_h, px_mm, 1), a_h - running_median(a_h, px_mm, 0)
+    k = max(3, int(round(FIT_MM / px_mm)) | 1)
+    # each background's fit is judged along its own direction: the row median along the row, the column median
+    # down the column (across a liquid surface, a 30 cm square would judge both by the liquid's)
+    along_row = ndimage.uniform_filter(np.abs(row_h), (1, k)) < ndimage.uniform_filter(np.abs(col_h), (k, 1))
+    return Residuals(row_h, col_h, a_l - running_median(a_l, px_mm, 1), a_l - running_median(a_l, px_mm, 0),
+                     along_row)

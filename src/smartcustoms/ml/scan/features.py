@@ -128,16 +128,14 @@ def _bars(ex: np.ndarray, m: ScanMaps, width_mm: float, length_mm: float) -> tup
     pack or a gun's slide does neither. Patch maximum of each."""
     wd, ln = max(2, int(round(width_mm / m.px_mm))), max(5, int(round(length_mm / m.px_mm)))
     side, cap = int(round(1.5 * wd)), ln
-    best_side = best_iso = None
+    sides, isos = [], []
     for size, across, along in (((ln, wd), (0, side), (cap, 0)), ((wd, ln), (side, 0), (0, cap))):
         c = ndimage.uniform_filter(ex, size)
         s = c - np.maximum(_shift(c, *across), _shift(c, -across[0], -across[1]))
         e = c - np.maximum(_shift(c, *along), _shift(c, -along[0], -along[1]))
-        iso = np.minimum(s, e)
-        best_side = s if best_side is None else np.maximum(best_side, s)
-        best_iso = iso if best_iso is None else np.maximum(best_iso, iso)
-    assert best_side is not None and best_iso is not None
-    return _patch_max(best_side, m), _patch_max(best_iso, m)
+        sides.append(s)
+        isos.append(_patch_max(np.minimum(s, e), m))
+    return _patch_max(np.maximum(*sides), m), np.maximum(*isos)
 
 
 def patch_features(m: ScanMaps) -> np.ndarray:

@@ -1,9 +1,10 @@
 """Estimators (scikit-learn contract: fit / predict_proba, learned state ends in `_`):
 
 - `ConcealmentDetector`: LightGBM multi-class over patch features (background, gun, knife, drugs, cigarettes,
-  high-Z); its 1 − P(background) on the patch grid is the heat map, connected cells above the threshold are the
-  marked regions, labelled with the most probable object kind and its alert (weapon / drug / high_z); a region
-  smaller than its kind's learned minimum size is dropped.
+  high-Z); its 1 − P(background) on the patch grid, each cell supported by its hottest neighbour (`supported`),
+  is the heat map; connected cells above the threshold are the marked regions, labelled with the most probable
+  object kind and its alert (weapon / drug / high_z); a region smaller than its kind's learned minimum size is
+  dropped.
 - `ThresholdDetector`: the plain baseline — a pixel is suspicious when its attenuation exceeds the mean of its
   row neighbourhood by more than a threshold; same grid, same regions.
 - `GoodsClassifier`: LightGBM multi-class over the whole-scan signature → P(goods kind); the consistency score
@@ -107,10 +108,21 @@ class ConcealmentDetector:
         return np.asarray(self.booster_.predict(x))
 
     def heat(self, x: np.ndarray, m: ScanMaps) -> tuple[np.ndarray, np.ndarray]:
-        """(heat grid = 1 − P(background), most probable object kind per cell)."""
+        """(heat grid: 1 − P(background) supported by a neighbour, most probable object kind per cell)."""
         p = self.predict_proba(x)
         shape = (m.ys.size, m.xs.size)
-        return (1 - p[:, 0]).reshape(shape), (p[:, 1:].argmax(axis=1) + 1).reshape(shape)
+        return supported((1 - p[:, 0]).reshape(shape)), (p[:, 1:].argmax(axis=1) + 1).reshape(shape)
+
+
+def supported(heat: np.ndarray) -> np.ndarray:
+    """Each cell's evidence together with its hottest neighbour's: the mean of the two log-odds. Patches overlap by
+    half, so every object (≥ 7 cm across) shows in two neighbouring patches; a lone hot patch is a blip of the
+    goods, and is brought down by its cooler neighbours."""
+    z = np.log(np.clip(heat, 1e-6, 1 - 1e-6) / np.clip(1 - heat, 1e-6, 1))
+    ring = np.ones((3, 3), dtype=bool)
+    ring[1, 1] = False
+    best = ndimage.maximum_filter(z, footprint=ring, mode="constant", cval=-14.0)
+    return np.asarray(1 / (1 + np.exp(-0.5 * (z + best))))
 
 
 class ThresholdDetector:
