@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from smartcustoms.cli.main import app
 
-TRAIN = ["imaging", "train", "--scans", "4", "--test", "2", "--if-missing"]
+TRAIN = ["imaging", "train", "--scans", "4", "--test", "2", "--px-mm", "40", "--if-missing"]
 
 
 def test_train_if_missing_replaces_a_stale_model_and_keeps_a_usable_one(tmp_path: Path, monkeypatch: Any) -> None:
