@@ -221,7 +221,7 @@ def detection_curve(heats: Sequence[tuple[np.ndarray, np.ndarray | None]], sampl
         curve.append((float(thr), recall, fa))
         if fa <= 0.02 and recall > best["recall"]:
             best = {"recall": recall, "fa_per_scan": fa, "threshold": float(thr), "objects": objects,
-                    "per_kind": {k: v[0] / max(1, v[1]) for k, v in per_kind.items() if k in OBJECTS},
+                    "per_kind": {k: v[0] / v[1] for k, v in per_kind.items() if k in OBJECTS and v[1]},
                     "per_goods": {k[3:]: (v[0] / max(1, v[1]), v[1]) for k, v in sorted(per_kind.items())
                                   if k.startswith("in:")}}
     best["curve"] = curve
