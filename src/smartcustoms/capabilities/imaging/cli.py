@@ -31,7 +31,8 @@ def _default_root() -> Path:
 
 
 def _usable_model(root: Path) -> bool:
-    """A model is in use and this code can load it (one trained with another feature list cannot)."""
+    """A model is in use and this code can load it (not one trained with another feature list, nor a damaged
+    artefact: whatever stops it loading means it is trained again)."""
     from smartcustoms.ml.scan.analyser import ScanAnalyser
 
     pointer = root / "current"
@@ -39,7 +40,7 @@ def _usable_model(root: Path) -> bool:
         return False
     try:
         ScanAnalyser.load(root / pointer.read_text(encoding="utf-8").strip())
-    except (ValueError, OSError):
+    except Exception:  # any failure to load is a reason to retrain, never to stop `make run`
         return False
     return True
 

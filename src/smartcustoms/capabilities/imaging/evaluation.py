@@ -19,7 +19,14 @@ from sklearn.metrics import roc_auc_score
 
 from smartcustoms.devices.scanner.simulator import GOODS, OBJECTS, WASTE, ObjectSpec, ScanImage, ScanSpec, render
 from smartcustoms.ml.scan.analyser import ScanAnalyser
-from smartcustoms.ml.scan.features import SIGNATURE_FEATURES, maps, patch_boxes, patch_features, signature
+from smartcustoms.ml.scan.features import (
+    PATCH_FEATURES,
+    SIGNATURE_FEATURES,
+    maps,
+    patch_boxes,
+    patch_features,
+    signature,
+)
 from smartcustoms.ml.scan.models import (
     OBJECT_CLASSES,
     ConcealmentDetector,
@@ -361,6 +368,6 @@ def card_for(analyser: ScanAnalyser) -> str:
     meta = analyser.meta
     return MODEL_CARD.format(version="{version}", px_mm=meta.get("px_mm"), n_train=meta.get("n_train"),
                              n_val=meta.get("n_val"), n_feedback=meta.get("n_feedback", 0),
-                             n_patch=len(analyser.meta.get("patch_features", [])) or 18,
+                             n_patch=len(analyser.meta.get("patch_features", [])) or len(PATCH_FEATURES),
                              n_sig=len(SIGNATURE_FEATURES), goods=", ".join(GOODS),
                              threshold=analyser.threshold, metrics=meta.get("metrics"))

@@ -14,7 +14,14 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
-from smartcustoms.ml.scan.features import PATCH_FEATURES, SIGNATURE_FEATURES, maps, patch_features, signature
+from smartcustoms.ml.scan.features import (
+    FEATURES_VERSION,
+    PATCH_FEATURES,
+    SIGNATURE_FEATURES,
+    maps,
+    patch_features,
+    signature,
+)
 from smartcustoms.ml.scan.materials import decompose
 from smartcustoms.ml.scan.models import (
     ConcealmentDetector,
@@ -92,6 +99,7 @@ class ScanAnalyser:
         meta = {**self.meta, "threshold": self.threshold, "goods_classes": list(self.goods.classes),
                 "signature_scale": [float(v) for v in self.goods.scale_],
                 "patch_features": list(PATCH_FEATURES), "signature_features": list(SIGNATURE_FEATURES),
+                "features_version": FEATURES_VERSION,
                 "min_region_mm": dict(self.detector.min_region_mm_)}
         body = json.dumps(meta, sort_keys=True, ensure_ascii=False)
         digest = hashlib.sha256(det.encode() + b"\0" + goods.encode() + b"\0" + body.encode()).hexdigest()
@@ -110,7 +118,8 @@ class ScanAnalyser:
     @classmethod
     def load(cls, folder: Path) -> ScanAnalyser:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        if meta["patch_features"] != list(PATCH_FEATURES) or meta["signature_features"] != list(SIGNATURE_FEATURES):
+        if meta["patch_features"] != list(PATCH_FEATURES) or meta["signature_features"] != list(SIGNATURE_FEATURES) \
+                or meta.get("features_version") != FEATURES_VERSION:
             raise ValueError("artefact was trained with another feature list")
         det = ConcealmentDetector()
         det.booster_ = lgb.Booster(model_str=(folder / "detector.txt").read_text(encoding="utf-8"))

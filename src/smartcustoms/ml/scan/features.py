@@ -7,9 +7,10 @@ gradient, Laplacian, row context level, position; the excess over the robust goo
 mean, peak, against the column, at 3 MeV, its low/high ratio, and against its local spread); whether the goods
 1.5 m to the left and right differ (a boundary between two lots of goods, not an object; R on an air side is
 missing, NaN); the strongest 15 cm line of excess (thin steel) with its ratio; and bar-shaped matched filters on
-the excess (`_bars`: a blade pack or a gun's slide, 5 × 25 cm and 4 × 15 cm). Contrasts against a box mean
-along the row (a row context 1.3 m long, R and material residual against it, extreme residuals) were dropped: at
-a boundary between two kinds of goods — which training never shows — they look like an object."""
+the excess (`_bars`: a blade pack or a gun's slide; 5 × 25 cm with and without the end test, 4 × 15 cm with
+it). Contrasts against a box mean along the row (a row context 1.3 m long, R and material residual against it,
+extreme residuals) were dropped: at a boundary between two kinds of goods — which training never shows — they
+look like an object."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ PATCH_FEATURES: tuple[str, ...] = (
     "ex_mean", "ex_max", "ex_col", "ex_low", "ex_ratio", "ex_z", "lr_diff", "lr_diff_r", "lr_min", "line",
     "line_ratio", "bar", "bar_iso", "bar_short",
 )
+FEATURES_VERSION = 3
+"""Raised whenever a feature's meaning changes without its name changing (an artefact of another version is not
+loaded): 3 = excess against the better-fitting background, bar filters, no R beside air."""
 SIGNATURE_FEATURES: tuple[str, ...] = (
     "loaded", "height", "alpha_mean", "alpha_p10", "alpha_p50", "alpha_p90", "alpha_p99", "organic", "mixed",
     "metal", "high_z", "r_median", "texture", "col_var", "row_var", "top_rough", "opaque", "periodic",
@@ -120,12 +124,12 @@ def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
 
 
 def _bars(ex: np.ndarray, m: ScanMaps, width_mm: float, length_mm: float) -> tuple[np.ndarray, np.ndarray]:
-    """A blade-pack-shaped matched filter on the excess: the mean excess over a `width_mm` × `length_mm` bar
-    (either orientation) less the larger of the two bars beside it (1.5 widths to each side), and — for an
-    isolated bar —
-    also less the larger of the two bars continuing it at either end. A chassis or a scrap piece is too short to
-    fill the bar, a block edge or a drum wall has goods as dense on one side or continues past the ends; a blade
-    pack or a gun's slide does neither. Patch maximum of each."""
+    """A blade-pack-shaped matched filter on the excess: (patch maximum of) the mean excess over a `width_mm` ×
+    `length_mm` bar, either orientation, less the larger of the two bars beside it (1.5 widths to each side); and
+    the same for an isolated bar, also less the larger of the two bars continuing it beyond either end. A chassis
+    or a scrap piece is too short to fill the bar, a block edge has goods as dense on one side, a frame member or
+    drum wall continues past the ends; a blade pack or a gun's slide does neither. Sizes are floored at 2 × 5
+    pixels on coarse scans."""
     wd, ln = max(2, int(round(width_mm / m.px_mm))), max(5, int(round(length_mm / m.px_mm)))
     side, cap = int(round(1.5 * wd)), ln
     sides, isos = [], []

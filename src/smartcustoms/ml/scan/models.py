@@ -115,14 +115,17 @@ class ConcealmentDetector:
 
 
 def supported(heat: np.ndarray) -> np.ndarray:
-    """Each cell's evidence together with its hottest neighbour's: the mean of the two log-odds. Patches overlap by
-    half, so every object (≥ 7 cm across) shows in two neighbouring patches; a lone hot patch is a blip of the
-    goods, and is brought down by its cooler neighbours."""
+    """Each cell's evidence together with its hottest neighbour's: the mean of the two log-odds where that is
+    lower than the cell's own (support only ever lowers a cell, so heat never spreads to cool cells). Patches
+    overlap by half, so every object (≥ 7 cm across) shows in two neighbouring patches; a lone hot patch is a
+    blip of the goods, and is brought down by its cooler neighbours. A grid without neighbours is left as is."""
+    if heat.size < 2:
+        return heat
     z = np.log(np.clip(heat, 1e-6, 1 - 1e-6) / np.clip(1 - heat, 1e-6, 1))
     ring = np.ones((3, 3), dtype=bool)
     ring[1, 1] = False
-    best = ndimage.maximum_filter(z, footprint=ring, mode="constant", cval=-14.0)
-    return np.asarray(1 / (1 + np.exp(-0.5 * (z + best))))
+    best = ndimage.maximum_filter(z, footprint=ring, mode="constant", cval=-np.inf)
+    return np.asarray(1 / (1 + np.exp(-np.minimum(z, 0.5 * (z + best)))))
 
 
 class ThresholdDetector:
