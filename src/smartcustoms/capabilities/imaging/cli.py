@@ -30,19 +30,16 @@ def _default_root() -> Path:
     return model_root(_settings().data_dir)
 
 
-def _usable_model(root: Path) -> bool:
-    """A model is in use and this code can load it (not one trained with another feature list, nor a damaged
+def _version_in_use(root: Path) -> str | None:
+    """The version in use, when this code can load it (not one trained with another feature list, nor a damaged
     artefact: whatever stops it loading means it is trained again)."""
-    from smartcustoms.ml.scan.analyser import ScanAnalyser
+    from smartcustoms.capabilities.imaging.ports import AnalyserHolder
 
-    pointer = root / "current"
-    if not pointer.exists():
-        return False
+    holder = AnalyserHolder(root)
     try:
-        ScanAnalyser.load(root / pointer.read_text(encoding="utf-8").strip())
-    except Exception:  # any failure to load is a reason to retrain, never to stop `make run`
-        return False
-    return True
+        return holder.current_version() if holder.get() is not None else None
+    except Exception:  # a damaged artefact is a reason to retrain, never to stop `make run`
+        return None
 
 
 @app.command("train")
@@ -56,8 +53,9 @@ def train(out: Path | None = typer.Option(None, help="artefact root (default <da
     from smartcustoms.capabilities.imaging.evaluation import card_for, format_report, train_and_evaluate
 
     root = out or _default_root()
-    if if_missing and _usable_model(root):
-        console.print(f"imaging model in use: {(root / 'current').read_text(encoding='utf-8').strip()} (not retrained)")
+    in_use = _version_in_use(root) if if_missing else None
+    if in_use:
+        console.print(f"imaging model in use: {in_use} (not retrained)")
         return
     analyser, rep, _train = train_and_evaluate(n_train=scans, n_val=max(30, scans // 4), n_test=test, seed=seed,
                                                px_mm=px_mm, progress=_progress)
