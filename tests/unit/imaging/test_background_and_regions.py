@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from smartcustoms.capabilities.imaging.evaluation import make_spec
+from smartcustoms.capabilities.imaging.evaluation import detection_curve, make_spec
 from smartcustoms.devices.scanner.physics import ratio
-from smartcustoms.devices.scanner.simulator import ObjectSpec, ScanSpec, render
+from smartcustoms.devices.scanner.simulator import Box, ObjectSpec, ScanSpec, render
 from smartcustoms.ml.scan.features import maps
 from smartcustoms.ml.scan.models import OBJECT_CLASSES, ConcealmentDetector, grid_regions, supported
 
@@ -104,3 +104,15 @@ def test_training_loads_are_one_kind_in_lots_and_only_the_heldout_set_mixes_kind
     heldout = [make_spec(a, i, heldout=True, px_mm=PX, lots=0.4) for i in range(100)]
     assert heldout == [make_spec(b, i, heldout=True, px_mm=PX, lots=0.0) for i in range(100)]
     assert sum(len({kind for kind, _share in s.goods}) == 2 for s in heldout) > 30
+
+
+def test_recall_is_reported_per_object_kind_present_and_by_the_goods_around_each_object() -> None:
+    knife = Box(100, 40, 7, 34, "knife")
+    outside = Box(5, 40, 20, 15, "high_z")  # before the load starts
+    scan = SimpleNamespace(objects=[knife, outside], segments=[Box(50, 6, 200, 230, "paper")])
+    sample = SimpleNamespace(scan=scan, extra={"maps": _grid(30, 40)})
+    heat = np.zeros((29, 39))
+    heat[5:9, 12] = 0.99  # the knife's column of cells: found; nothing at the block
+    best = detection_curve([(heat, None)], [sample], np.array([0.5]))  # type: ignore[list-item]
+    assert best["per_kind"] == {"knife": 1.0, "high_z": 0.0}  # no gun, drugs or cigarettes here: not reported
+    assert best["per_goods"] == {"paper": (1.0, 1), "none": (0.0, 1)}
