@@ -137,11 +137,6 @@ class MqttSubscriber:
         if self._sock is not None and time.monotonic() - self._last_sent > self.keepalive_s / 2:
             self._send(wire.PINGREQ_PACKET)
 
-    @property
-    def buffered(self) -> int:
-        """Messages read from the socket but not yet handed out."""
-        return len(self._ready)
-
     # --- internals ---------------------------------------------------------------------------------------
     def _fill(self, timeout: float) -> int:
         """Read what is there (waiting up to `timeout` when nothing is); returns how many messages came."""

@@ -105,13 +105,9 @@ def publish(topic: str, payload: bytes, packet_id: int = 0, qos: int = 1, versio
     return packet(PUBLISH, body + payload, flags=qos << 1)
 
 
-def puback(packet_id: int) -> bytes:
-    """Reason code 0 is implied by the two-byte form (§3.4.2.1); valid for 3.1.1 as well."""
-    return b"\x40\x02" + struct.pack("!H", packet_id)
-
-
 def pubacks(packet_ids: Iterable[int]) -> bytes:
-    """Many PUBACKs in one buffer, for one send after a batch is committed."""
+    """Many PUBACKs in one buffer, for one send after a batch is committed. Reason code 0 is implied by the
+    two-byte form (§3.4.2.1); valid for 3.1.1 as well."""
     return b"".join(b"\x40\x02" + i.to_bytes(2, "big") for i in packet_ids)
 
 

@@ -94,7 +94,7 @@ class MqttIngest:
                  receive_maximum: int = 65_535, session_expiry_s: int = 86_400,
                  sweep: Callable[[], Any] | None = None, sweep_every_s: float = 30.0,
                  share: tuple[int, int] = (0, 1)) -> None:
-        self.ingest, self.url, self.prefix, self.share = ingest, url, prefix.rstrip("/"), share
+        self.ingest, self.prefix, self.share = ingest, prefix.rstrip("/"), share
         self.client_id, self.max_batch, self.max_delay_s = client_id, max_batch, max_delay_s
         self.sweep, self.sweep_every_s = sweep, sweep_every_s
         self.stats = IngestStats()

@@ -293,8 +293,12 @@ def position_rows(readings: Iterable[Reading], transit_of: dict[str, str], recei
     } for r in readings]
 
 
-POSITION_COLUMNS = ("device_id", "device_time", "seq", "transit_id", "lat", "lon", "speed_kmh", "heading", "flags",
-                    "lock_state", "battery_pct", "source", "received_at")
+POSITION_PG_TYPES = {"device_id": "varchar", "device_time": "timestamptz", "seq": "int4", "transit_id": "varchar",
+                     "lat": "float8", "lon": "float8", "speed_kmh": "float8", "heading": "int4", "flags": "varchar",
+                     "lock_state": "varchar", "battery_pct": "float8", "source": "varchar",
+                     "received_at": "timestamptz"}
+"""The columns a position row is written with, and their PostgreSQL types for the binary COPY."""
+POSITION_COLUMNS = tuple(POSITION_PG_TYPES)
 
 
 class AllKeys:
@@ -332,11 +336,6 @@ def insert_positions(conn: Connection, rows: list[dict[str, Any]]) -> NewKeys:
     return new
 
 
-_PG_TYPES = {"device_id": "varchar", "device_time": "timestamptz", "seq": "int4", "transit_id": "varchar",
-             "lat": "float8", "lon": "float8", "speed_kmh": "float8", "heading": "int4", "flags": "varchar",
-             "lock_state": "varchar", "battery_pct": "float8", "source": "varchar", "received_at": "timestamptz"}
-
-
 def _insert_positions_pg(conn: Connection, rows: list[dict[str, Any]]) -> NewKeys:
     from smartcustoms.kernel.timeutil import ensure_utc
 
@@ -347,7 +346,7 @@ def _insert_positions_pg(conn: Connection, rows: list[dict[str, Any]]) -> NewKey
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS transit_positions_in "
                     "(LIKE transit_positions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
         with cur.copy(f"COPY transit_positions_in ({cols}) FROM STDIN WITH (FORMAT BINARY)") as copy:
-            copy.set_types([_PG_TYPES[c] for c in POSITION_COLUMNS])
+            copy.set_types(list(POSITION_PG_TYPES.values()))
             write = copy.write_row
             for row in rows:
                 write([row[c] for c in POSITION_COLUMNS])
