@@ -26,6 +26,12 @@ def test_each_event_decodes() -> None:
     assert elock.decode(base % (5, "battery", ',"battery_pct":9')).battery_pct == 9.0
 
 
+def test_a_batch_keeps_every_good_reading_and_counts_the_refused_ones() -> None:
+    good = b'{"lock_id":"EL0001","seq":%d,"time":"2026-11-02T01:30:00Z","event":"seal"}'
+    readings, bad = elock.decode_many([good % 1, b"not json", good % 2, b"[]", bytearray(good % 3)])
+    assert [r.seq for r in readings] == [1, 2, 3] and bad == 2
+
+
 @pytest.mark.parametrize("payload", [
     b"", b"[]", b"{}", b'{"lock_id":"A","seq":1,"time":"2026-11-02T01:30:00","event":"seal"}',
     b'{"lock_id":"A","seq":-1,"time":"2026-11-02T01:30:00Z","event":"seal"}',

@@ -1,3 +1,3 @@
-"""Ports the transit capability needs from others: none yet. A transit links to its customs declaration by the
-declaration number string only; when the declarations capability publishes `queries`, the investigation page
-can check the number against it (declared in `depends_on`)."""
+"""Ports the transit capability needs from others: none. A transit links to its customs declaration by the
+declaration number string only; the investigation from a manifest reads the declarations capability's published
+`queries` (declared in `depends_on`)."""

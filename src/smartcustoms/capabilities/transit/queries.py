@@ -112,8 +112,12 @@ def replay(conn: Connection, who: Principal, transit_id: str) -> dict[str, Any]:
 def trips_for_declaration(conn: Connection, who: Principal, declaration_no: str) -> list[dict[str, Any]]:
     """Investigation: the trips linked to a declaration number (转关 linked by number; see ports.py)."""
     require_role(who, READERS)
+    return _trips(conn, who, declaration_no.strip())
+
+
+def _trips(conn: Connection, who: Principal, declaration_no: str) -> list[dict[str, Any]]:
     out = []
-    for t in list_transits(conn, who, declaration_no=declaration_no.strip()):
+    for t in list_transits(conn, who, declaration_no=declaration_no):
         trip = conn.execute(select(db.trips).where(db.trips.c.transit_id == t["id"])).mappings().first()
         out.append({**t, "trip": alarm_view(dict(trip)) if trip else None})
     return out
@@ -128,7 +132,7 @@ def trips_for_manifest(conn: Connection, who: Principal, manifest_no: str) -> di
         raise NotFound("transit.manifest_not_found")
     numbers = [d.number for d in declarations_of_manifest(conn, manifest.id)]
     return {"manifest_no": manifest.number, "declarations": numbers,
-            "trips": [trip for number in numbers for trip in trips_for_declaration(conn, who, number)]}
+            "trips": [trip for number in numbers for trip in _trips(conn, who, number)]}
 
 
 def _cell(value: Any) -> Any:
