@@ -116,3 +116,13 @@ def test_recall_is_reported_per_object_kind_present_and_by_the_goods_around_each
     best = detection_curve([(heat, None)], [sample], np.array([0.5]))  # type: ignore[list-item]
     assert best["per_kind"] == {"knife": 1.0, "high_z": 0.0}  # no gun, drugs or cigarettes here: not reported
     assert best["per_goods"] == {"paper": (1.0, 1), "none": (0.0, 1)}
+
+
+def test_training_objects_come_in_every_size_but_never_where_the_heldout_set_also_places_them() -> None:
+    rng = np.random.default_rng(5)
+    train = [o for i in range(400) for o in make_spec(rng, i, heldout=False, px_mm=PX).objects]
+    heldout = [o for i in range(400) for o in make_spec(rng, i, heldout=True, px_mm=PX).objects]
+    for objects in (train, heldout):  # sizes: the same range in both
+        assert min(o.scale for o in objects) < 0.8 and max(o.scale for o in objects) > 1.25
+    assert not any(0.4 < o.fx < 0.6 or o.fy < 0.2 for o in train)  # placements: the middle band and the top
+    assert sum(0.4 < o.fx < 0.6 for o in heldout) > 20 and sum(o.fy < 0.2 for o in heldout) > 10
