@@ -27,16 +27,25 @@ def test_trips_of_a_manifests_declarations(client: Any, runtime: Any, make_user:
     do_file_manifest(runtime, CARRIER, FileManifest("MF-CHAR-1", "2", "MSC ANNA", "612E", "3104",
                                                      datetime(2026, 11, 1, tzinfo=UTC),
                                                      (BillLine("BL-CHAR-1", "S", "C", "charcoal", 10,
-                                                               Decimal("100")),)))
+                                                               Decimal("100")),
+                                                      BillLine("BL-CHAR-2", "S", "C", "charcoal", 5,
+                                                               Decimal("50")))))
     declaration = do_submit(runtime, CARRIER, submission(41, bill_no="BL-CHAR-1"))
     plan = TruckPlan("13800000041", "EL00000041", "浙G00041", ROUTES["yiwu-ningbo"],
                      datetime(2026, 11, 2, tzinfo=UTC))
     transit_id = open_transit_as(runtime, Actor.system("test"), open_command(plan, declaration_no=declaration.number))
+    second = do_submit(runtime, CARRIER, submission(42, bill_no="BL-CHAR-2"))
+    second_trips = [open_transit_as(runtime, Actor.system("test"), open_command(
+        TruckPlan(f"1380000004{day}", f"EL0000004{day}", f"浙G0004{day}", ROUTES["yiwu-ningbo"],
+                  datetime(2026, 11, day, tzinfo=UTC)), declaration_no=second.number)) for day in (3, 4)]
 
     monitor = make_user("monitoring_officer", org_unit="3104")
     found = client.get("/api/v1/transit/manifests/MF-CHAR-1/trips", headers=monitor.headers).json()
-    assert found["declarations"] == [declaration.number]
-    assert [t["id"] for t in found["trips"]] == [transit_id]
+    assert sorted(found["declarations"]) == sorted([declaration.number, second.number])
+    # declaration by declaration in the manifest's order, the newest transit first within one; each with its trip
+    by_number = {declaration.number: [transit_id], second.number: second_trips[::-1]}
+    assert [t["id"] for t in found["trips"]] == [i for n in found["declarations"] for i in by_number[n]]
+    assert all(t["trip"]["transit_id"] == t["id"] for t in found["trips"])
     page = client.get("/transit/investigate?manifest_no=MF-CHAR-1", headers=monitor.headers).text
     assert declaration.number in page and f"/transit/replay/{transit_id}" in page
     assert f"/api/v1/transit/transits/{transit_id}/evidence?format=csv" in page

@@ -112,15 +112,23 @@ def replay(conn: Connection, who: Principal, transit_id: str) -> dict[str, Any]:
 def trips_for_declaration(conn: Connection, who: Principal, declaration_no: str) -> list[dict[str, Any]]:
     """Investigation: the trips linked to a declaration number (转关 linked by number; see ports.py)."""
     require_role(who, READERS)
-    return _trips(conn, who, declaration_no.strip())
+    return _trips(conn, who, [declaration_no.strip()])
 
 
-def _trips(conn: Connection, who: Principal, declaration_no: str) -> list[dict[str, Any]]:
-    out = []
-    for t in list_transits(conn, who, declaration_no=declaration_no):
-        trip = conn.execute(select(db.trips).where(db.trips.c.transit_id == t["id"])).mappings().first()
-        out.append({**t, "trip": alarm_view(dict(trip)) if trip else None})
-    return out
+def _trips(conn: Connection, who: Principal, numbers: list[str]) -> list[dict[str, Any]]:
+    """The transits linked to any of the declaration numbers, each with its trip (one per transit, same id): two
+    queries whatever the count. Ordered by the numbers' order, newest transit first within a declaration."""
+    if not numbers:
+        return []
+    query = select(db.transits).where(db.transits.c.declaration_no.in_(numbers)).order_by(
+        desc(db.transits.c.opened_at))
+    order = {n: i for i, n in enumerate(numbers)}
+    rows = sorted(_scoped(who, [dict(r) for r in conn.execute(query).mappings()]),
+                  key=lambda r: order[r["declaration_no"]])  # stable: newest first within a declaration
+    ids = [r["id"] for r in rows]
+    trips = {t["transit_id"]: alarm_view(dict(t)) for t in conn.execute(
+        select(db.trips).where(db.trips.c.transit_id.in_(ids))).mappings()} if ids else {}
+    return [{**transit_summary(r), "trip": trips.get(r["id"])} for r in rows]
 
 
 def trips_for_manifest(conn: Connection, who: Principal, manifest_no: str) -> dict[str, Any]:
@@ -131,8 +139,7 @@ def trips_for_manifest(conn: Connection, who: Principal, manifest_no: str) -> di
     if manifest is None:
         raise NotFound("transit.manifest_not_found")
     numbers = [d.number for d in declarations_of_manifest(conn, manifest.id)]
-    return {"manifest_no": manifest.number, "declarations": numbers,
-            "trips": [trip for number in numbers for trip in _trips(conn, who, number)]}
+    return {"manifest_no": manifest.number, "declarations": numbers, "trips": _trips(conn, who, numbers)}
 
 
 def _cell(value: Any) -> Any:
