@@ -46,6 +46,10 @@ def test_trips_of_a_manifests_declarations(client: Any, runtime: Any, make_user:
     by_number = {declaration.number: [transit_id], second.number: second_trips[::-1]}
     assert [t["id"] for t in found["trips"]] == [i for n in found["declarations"] for i in by_number[n]]
     assert all(t["trip"]["transit_id"] == t["id"] for t in found["trips"])
+    one = client.get(f"/api/v1/transit/declarations/{second.number}/trips", headers=monitor.headers).json()
+    assert [t["id"] for t in one] == second_trips[::-1]
+    # a blank number is no declaration: nothing, not every transit in the officer's scope
+    assert client.get("/api/v1/transit/declarations/%20/trips", headers=monitor.headers).json() == []
     page = client.get("/transit/investigate?manifest_no=MF-CHAR-1", headers=monitor.headers).text
     assert declaration.number in page and f"/transit/replay/{transit_id}" in page
     assert f"/api/v1/transit/transits/{transit_id}/evidence?format=csv" in page

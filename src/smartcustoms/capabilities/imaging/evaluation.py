@@ -3,10 +3,11 @@
 
 Training set: loads of one goods kind (40 % of them in two lots of that kind, each lot with its own density and
 packing, so lot boundaries are seen as ordinary cargo); concealed objects at 0.75–1.3 × nominal size (the sizes a
-scanner meets), never placed in the middle 20 % of the container's length nor in the top 20 % of the cargo space.
-Held-out set: other seeds, 60 % of loads mix two goods kinds (the dominant one 70–85 % of the length — mixes
-training never saw), objects anywhere (middle band and top included) at 0.75–1.3 × size. Every metric is printed
-next to a simple baseline computed in the same run."""
+scanner meets), their position (the object's corner, as a fraction of the free cargo space left beside and above
+it) never in 0.4–0.6 along the length nor 0–0.2 down from the roof — a large object can still reach into those
+bands. Held-out set: other seeds, 60 % of loads mix two goods kinds (the dominant one 70–85 % of the length —
+mixes training never saw), objects at the same sizes with positions anywhere (0–1 along, 0.05–0.97 down).
+Every metric is printed next to a simple baseline computed in the same run."""
 
 from __future__ import annotations
 

@@ -112,16 +112,18 @@ def replay(conn: Connection, who: Principal, transit_id: str) -> dict[str, Any]:
 def trips_for_declaration(conn: Connection, who: Principal, declaration_no: str) -> list[dict[str, Any]]:
     """Investigation: the trips linked to a declaration number (转关 linked by number; see ports.py)."""
     require_role(who, READERS)
-    return _trips(conn, who, [declaration_no.strip()])
+    number = declaration_no.strip()
+    return _trips(conn, who, [number]) if number else []
 
 
-def _trips(conn: Connection, who: Principal, numbers: list[str]) -> list[dict[str, Any]]:
-    """The transits linked to any of the declaration numbers, each with its trip (one per transit, same id): two
-    queries whatever the count. Ordered by the numbers' order, newest transit first within a declaration."""
+def _trips(conn: Connection, who: Principal, numbers: list[str], limit: int = 500) -> list[dict[str, Any]]:
+    """The transits linked to any of the declaration numbers (the newest `limit` of them), each with its trip (one
+    per transit, same id): two queries whatever the count. Ordered by the numbers' order, newest transit first
+    within a declaration."""
     if not numbers:
         return []
     query = select(db.transits).where(db.transits.c.declaration_no.in_(numbers)).order_by(
-        desc(db.transits.c.opened_at))
+        desc(db.transits.c.opened_at), db.transits.c.id).limit(limit)
     order = {n: i for i, n in enumerate(numbers)}
     rows = sorted(_scoped(who, [dict(r) for r in conn.execute(query).mappings()]),
                   key=lambda r: order[r["declaration_no"]])  # stable: newest first within a declaration
