@@ -1,11 +1,14 @@
 """The transit ingest's MQTT subscriber against the real Mosquitto: QoS 1 messages come in batches; what is not
 acknowledged before the connection drops comes back on the next connection of the same session; what is
-acknowledged does not, nor is an acknowledgement meant for a dropped connection sent on the next; keep-alive
-holds an idle connection open."""
+acknowledged does not, nor is an acknowledgement meant for a dropped connection sent on the next, nor anything
+but the handshake on a connection still in it; keep-alive holds an idle connection open; a message over the
+client's maximum packet size is dropped by the broker and does not block the ones behind it."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import struct
 import threading
 import time
 import uuid
@@ -15,7 +18,7 @@ import pytest
 
 from smartcustoms.platform import mqtt_wire as wire
 from smartcustoms.platform.mqtt import parse_url
-from smartcustoms.platform.mqtt_subscriber import MqttSubscriber
+from smartcustoms.platform.mqtt_subscriber import MAX_PACKET, MqttSubscriber
 
 pytestmark = pytest.mark.mqtt
 
@@ -25,16 +28,16 @@ def _publish(url: str, topic: str, payloads: list[bytes]) -> None:
     host, port = parse_url(url)
     with socket.create_connection((host, port), timeout=10) as sock:
         sock.sendall(wire.connect(f"t-pub-{uuid.uuid4().hex[:8]}", clean_start=True, version=4))
-        reader = wire.PacketReader()
-        assert wire.connack(_next(sock, reader)) == (False, 0)
+        reader, pending = wire.PacketReader(), []
+        assert wire.connack(_next(sock, reader, pending)) == (False, 0)
         sock.sendall(b"".join(wire.publish(topic, p, packet_id=i + 1, version=4) for i, p in enumerate(payloads)))
         acked = 0
         while acked < len(payloads):
-            acked += wire.puback_id(_next(sock, reader)) > 0
+            acked += wire.puback_id(_next(sock, reader, pending)) > 0
         sock.sendall(wire.DISCONNECT_PACKET)
 
 
-def _next(sock: socket.socket, reader: wire.PacketReader, pending: list[wire.Packet] = []) -> wire.Packet:  # noqa: B006
+def _next(sock: socket.socket, reader: wire.PacketReader, pending: list[wire.Packet]) -> wire.Packet:
     while not pending:
         pending += reader.feed(sock.recv(65_536))
     return pending.pop(0)
@@ -101,7 +104,7 @@ def test_keep_alive_holds_an_idle_connection(mqtt_url: str, session: tuple[str, 
     assert [m.payload for m in _drain(sub, 1)] == [b"still here"]
 
 
-def test_a_broker_that_goes_away_is_a_connection_error(session: tuple[str, str, MqttSubscriber]) -> None:
+def test_a_broker_that_goes_away_is_a_connection_error() -> None:
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
@@ -123,6 +126,60 @@ def test_acknowledgements_for_a_dropped_connection_are_not_sent_on_the_next(
     again = _drain(sub, 2, timeout_s=3)
     assert [m.payload for m in again] == [b"a", b"b"]
     assert sub.ack(again, sub.generation) is True
+
+
+def test_nothing_is_sent_on_a_connection_still_in_its_handshake() -> None:
+    # the reading thread reconnects while the committing thread acknowledges a batch of the dropped connection:
+    # until SUBACK, only the handshake itself may go out on the new socket
+    seen: list[list[int]] = []
+    answer = threading.Event()
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+
+        def broker() -> None:
+            for _ in range(2):
+                conn, _ = server.accept()
+                with conn:
+                    reader, kinds, hold = wire.PacketReader(), [], len(seen) == 1  # hold the second CONNACK
+                    conn.settimeout(0.1)
+                    while not kinds or hold and not answer.is_set():
+                        with contextlib.suppress(TimeoutError):
+                            kinds += [p.kind for p in reader.feed(conn.recv(4096))]
+                    conn.sendall(b"\x20\x03\x00\x00\x00")  # CONNACK
+                    conn.settimeout(2)
+                    while wire.SUBSCRIBE not in kinds:
+                        kinds += [p.kind for p in reader.feed(conn.recv(4096))]
+                    conn.sendall(b"\x90\x04" + struct.pack("!H", 1 if not seen else 2) + b"\x00\x01")  # SUBACK
+                    seen.append(kinds)
+                    time.sleep(0.3)
+
+        threading.Thread(target=broker, daemon=True).start()
+        sub = MqttSubscriber("127.0.0.1", server.getsockname()[1], "x", ["a/#"], keepalive_s=0)
+        sub.connect()
+        earlier = sub.generation
+        sub.close(send_disconnect=False)
+        reconnect = threading.Thread(target=sub.connect)
+        reconnect.start()
+        deadline = time.monotonic() + 5
+        while not sub.connected and time.monotonic() < deadline:  # the new socket is there, CONNACK is not
+            time.sleep(0.01)
+        batch = [wire.Publish("a/b", b"", 1, 7)]
+        assert sub.ack(batch, earlier) is False and sub.ack(batch) is False
+        sub.keep_alive()  # due at once (keep-alive 0), still not sent
+        answer.set()
+        reconnect.join(5)
+        assert seen[1] == [wire.CONNECT, wire.SUBSCRIBE]
+        assert sub.ack(batch, sub.generation) is True
+        sub.close(send_disconnect=False)
+
+
+def test_an_oversized_message_is_dropped_by_the_broker_and_the_ones_behind_it_arrive(
+        mqtt_url: str, session: tuple[str, str, MqttSubscriber]) -> None:
+    _prefix, topic, sub = session
+    sub.connect()
+    _publish(mqtt_url, topic, [b"x" * (2 * MAX_PACKET), b'{"ok":1}'])
+    assert [m.payload for m in _drain(sub, 1, timeout_s=3)] == [b'{"ok":1}']
 
 
 def test_a_malformed_stream_is_a_connection_error_not_a_crash() -> None:

@@ -30,6 +30,8 @@ from smartcustoms.platform.mqtt_wire import MqttProtocolError, Publish
 log = logging.getLogger(__name__)
 
 READ_SIZE = 1 << 20
+MAX_PACKET = 1 << 20
+"""The largest packet this client takes; told to the broker at CONNECT, which drops larger messages for us."""
 
 
 class MqttSubscriber:
@@ -42,13 +44,14 @@ class MqttSubscriber:
         self.session_present = False
         self._sock: socket.socket | None = None
         self._selector: selectors.DefaultSelector | None = None
-        self._reader = wire.PacketReader()
+        self._reader = wire.PacketReader(MAX_PACKET)
         self._ready: deque[Publish] = deque()
         self._last_sent = 0.0
         self._next_id = 1
         self._send_lock = threading.Lock()
         self.generation = 0
-        """Counts connections; `ack(…, generation=…)` skips messages received on an earlier one."""
+        """Counts connections (raised as a connection starts); `ack(…, generation=…)` skips messages received on
+        an earlier one."""
 
     # --- connection --------------------------------------------------------------------------------------
     @property
@@ -58,22 +61,24 @@ class MqttSubscriber:
     def connect(self, timeout_s: float = 10.0) -> None:
         """CONNECT, wait for CONNACK, SUBSCRIBE QoS 1 to every topic, wait for SUBACK. Raises ConnectionError."""
         self.close(send_disconnect=False)
+        self.generation += 1  # before the new socket exists: an ack of an earlier batch never reaches it
         try:
             sock = socket.create_connection((self.host, self.port), timeout=timeout_s)
         except OSError as exc:  # refused, timed out, unresolvable: all mean "try again later"
             raise ConnectionError(f"MQTT broker at {self.host}:{self.port}: {exc}") from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._sock, self._reader, self._ready = sock, wire.PacketReader(), deque()
+        self._sock, self._reader, self._ready = sock, wire.PacketReader(MAX_PACKET), deque()
         try:
             self._send(wire.connect(self.client_id, keepalive_s=self.keepalive_s, clean_start=self.clean_start,
                                     version=self.version, session_expiry_s=self.session_expiry_s,
-                                    receive_maximum=self.receive_maximum))
+                                    receive_maximum=self.receive_maximum, maximum_packet_size=MAX_PACKET),
+                       handshake=True)
             present, code = wire.connack(self._expect(wire.CONNACK, timeout_s))
             if code:
                 raise ConnectionError(f"MQTT broker refused the connection (reason 0x{code:02X})")
             self.session_present = present
             sub_id = self._packet_id()
-            self._send(wire.subscribe(sub_id, self.topics, qos=1, version=self.version))
+            self._send(wire.subscribe(sub_id, self.topics, qos=1, version=self.version), handshake=True)
             _pid, granted = wire.suback(self._expect(wire.SUBACK, timeout_s), self.version)
             if any(g > 1 for g in granted):
                 raise ConnectionError(f"MQTT subscription refused (codes {granted})")
@@ -84,9 +89,9 @@ class MqttSubscriber:
             self.close(send_disconnect=False)
             raise
         sock.setblocking(False)
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(sock, selectors.EVENT_READ)
-        self.generation += 1
+        selector = selectors.DefaultSelector()
+        selector.register(sock, selectors.EVENT_READ)
+        self._selector = selector  # last: the connection is established only from here on (`_send`)
 
     def close(self, send_disconnect: bool = True) -> None:
         """DISCONNECT (normal): the broker keeps the session and its unacknowledged messages for the expiry."""
@@ -123,13 +128,12 @@ class MqttSubscriber:
     def ack(self, messages: list[Publish], generation: int | None = None) -> bool:
         """PUBACK every QoS 1 message in one send (call after the batch holding them is committed). With
         `generation` (the value when they were received): when the connection has been replaced since, nothing
-        is sent and False comes back — the broker re-delivers them on the new connection."""
+        is sent and False comes back — the broker re-delivers them on the new connection. Nothing is sent while a
+        connection is being set up either (False)."""
         if generation is not None and generation != self.generation:
             return False
         ids = [m.packet_id for m in messages if m.qos == 1]
-        if ids:
-            self._send(wire.pubacks(ids))
-        return True
+        return self._send(wire.pubacks(ids), generation=generation) if ids else True
 
     def keep_alive(self) -> None:
         """PINGREQ when nothing was sent for half the keep-alive interval (the broker closes a silent client
@@ -207,11 +211,16 @@ class MqttSubscriber:
                 raise MqttProtocolError("broker closed the connection")
             pending = self._reader.feed(data)
 
-    def _send(self, data: bytes) -> None:
+    def _send(self, data: bytes, *, handshake: bool = False, generation: int | None = None) -> bool:
+        """Send `data` (True), or nothing (False) on a connection still in its handshake — unless this is the
+        handshake — or, with `generation`, on a connection other than that one. Checked under the send lock, so a
+        reconnect on the reading thread cannot slip in between."""
         with self._send_lock:
             sock = self._sock
             if sock is None:
                 raise ConnectionError("MQTT subscriber is not connected")
+            if not handshake and (self._selector is None or generation not in (None, self.generation)):
+                return False
             try:
                 if sock.gettimeout() == 0.0:  # connected: non-blocking, shared with a receiving thread
                     view = memoryview(data)
@@ -226,6 +235,7 @@ class MqttSubscriber:
                 self.close(send_disconnect=False)
                 raise ConnectionError(f"MQTT connection lost: {exc}") from exc
             self._last_sent = time.monotonic()
+            return True
 
     def _packet_id(self) -> int:
         pid = self._next_id

@@ -18,6 +18,7 @@ SUBSCRIBE, SUBACK, PINGREQ, PINGRESP, DISCONNECT = 8, 9, 12, 13, 14
 
 PROP_SESSION_EXPIRY = 0x11
 PROP_RECEIVE_MAXIMUM = 0x21
+PROP_MAXIMUM_PACKET_SIZE = 0x27
 MAX_REMAINING = 268_435_455
 """The largest Remaining Length four varint bytes can carry (§1.5.5)."""
 
@@ -83,13 +84,17 @@ def _properties(props: Iterable[tuple[int, bytes]]) -> bytes:
 
 # --- client → broker --------------------------------------------------------------------------------------------
 def connect(client_id: str, *, keepalive_s: int = 30, clean_start: bool = False, version: int = 5,
-            session_expiry_s: int = 0, receive_maximum: int = 65_535) -> bytes:
+            session_expiry_s: int = 0, receive_maximum: int = 65_535, maximum_packet_size: int = 0) -> bytes:
+    """CONNECT. With `maximum_packet_size` (v5) the broker drops, for this client, a message larger than that
+    instead of sending it (§3.1.2.11.4): one oversized message cannot block the session behind it."""
     flags = 0x02 if clean_start else 0x00
     body = _string("MQTT") + bytes([version, flags]) + struct.pack("!H", keepalive_s)
     if version == 5:
         props = [(PROP_RECEIVE_MAXIMUM, struct.pack("!H", receive_maximum))]  # always: Mosquitto 2.0 falls
         if session_expiry_s:  # back to max_inflight_messages (20) when it is absent, not to 65,535 (§3.1.2.11.3)
             props.append((PROP_SESSION_EXPIRY, struct.pack("!I", session_expiry_s)))
+        if maximum_packet_size:
+            props.append((PROP_MAXIMUM_PACKET_SIZE, struct.pack("!I", maximum_packet_size)))
         body += _properties(props)
     return packet(CONNECT, body + _string(client_id))
 
