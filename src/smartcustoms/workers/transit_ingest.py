@@ -82,7 +82,10 @@ def owns(topic: str, share: tuple[int, int]) -> bool:
 def parse_share(text: str) -> tuple[int, int]:
     """'2/4' → (1, 4): the second of four workers (1-based on the command line)."""
     k, _, n = text.partition("/")
-    share = (int(k) - 1, int(n or 1))
+    try:
+        share = (int(k) - 1, int(n or 1))
+    except ValueError:
+        share = (-1, 0)  # not numbers: refused below with the same message
     if not (share[1] >= 1 and 0 <= share[0] < share[1]):
         raise ValueError(f"share must be k/n with 1 ≤ k ≤ n, not {text!r}")
     return share

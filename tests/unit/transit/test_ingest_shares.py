@@ -30,7 +30,7 @@ def test_share_on_the_command_line_is_one_based(text: str, share: tuple[int, int
     assert parse_share(text) == share
 
 
-@pytest.mark.parametrize("text", ["0/2", "3/2", "x/2", "1/0", "3"])
+@pytest.mark.parametrize("text", ["0/2", "3/2", "x/2", "1/0", "3", "", "1/2/3"])
 def test_a_share_outside_its_range_is_refused(text: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="share must be k/n"):
         parse_share(text)

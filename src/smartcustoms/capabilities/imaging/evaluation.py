@@ -77,10 +77,10 @@ def make_spec(rng: np.random.Generator, seed: int, *, heldout: bool, px_mm: floa
         for _ in range(int(rng.integers(1, 3))):
             okind = OBJECTS[int(rng.integers(len(OBJECTS)))]
             if heldout:
-                fx, scale = float(rng.uniform(0, 1)), float(rng.uniform(*OBJECT_SCALE))
+                fx = float(rng.uniform(0, 1))
             else:
                 fx = float(rng.uniform(0, 0.4)) if rng.random() < 0.5 else float(rng.uniform(0.6, 1.0))
-                scale = float(rng.uniform(*OBJECT_SCALE))
+            scale = float(rng.uniform(*OBJECT_SCALE))
             objects.append(ObjectSpec(okind, fx, float(rng.uniform(0.05 if heldout else 0.2, 0.97)), scale))
     size = "40" if rng.random() < 0.5 else "20"
     return ScanSpec(size=size, goods=goods, objects=tuple(objects), px_mm=px_mm, seed=seed)
@@ -372,6 +372,6 @@ def card_for(analyser: ScanAnalyser) -> str:
     meta = analyser.meta
     return MODEL_CARD.format(version="{version}", px_mm=meta.get("px_mm"), n_train=meta.get("n_train"),
                              n_val=meta.get("n_val"), n_feedback=meta.get("n_feedback", 0),
-                             n_patch=len(analyser.meta.get("patch_features", [])) or len(PATCH_FEATURES),
+                             n_patch=len(PATCH_FEATURES),
                              n_sig=len(SIGNATURE_FEATURES), goods=", ".join(GOODS),
                              threshold=analyser.threshold, metrics=meta.get("metrics"))

@@ -327,3 +327,10 @@ def rivest_sample(seed: str, a: int, b: int, n: int, *, with_replacement: bool =
             picks.append(pick)
             seen.add(pick)
     return picks
+
+
+def stored_draws(row: dict[str, Any]) -> VerifiableDraws:
+    """The draws of a drawn batch, from its stored server seed, entropy and root (for draws made after the batch
+    draw: re-inspections at report submission, image reviewers)."""
+    return VerifiableDraws(derive_seed(bytes.fromhex(row["server_seed"]), entropy_from_record(row["entropy"]).value(),
+                                       row["batch_root"]))

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from smartcustoms.capabilities.risk import db
 from smartcustoms.capabilities.risk.domain.dispatch import review_draw
-from smartcustoms.capabilities.risk.services import stored_draws
+from smartcustoms.capabilities.risk.randomness import stored_draws
 
 
 class ReviewDispatch:

@@ -40,8 +40,8 @@ from smartcustoms.capabilities.risk.randomness import (
     check_multiparty,
     commitment,
     derive_seed,
-    entropy_from_record,
     merkle_root,
+    stored_draws,
 )
 from smartcustoms.kernel.errors import (
     Conflict,
@@ -270,13 +270,6 @@ def do_enter_entropy(runtime: Runtime, who: Principal, cmd: EnterDice | EnterBea
 
 
 # --- reports: re-inspection and chief verification draws --------------------------------------------------------
-def stored_draws(row: dict[str, Any]) -> VerifiableDraws:
-    """The draws of a drawn batch, from its stored server seed, entropy and root (for draws made after the batch
-    draw: re-inspections at report submission, image reviewers)."""
-    return VerifiableDraws(derive_seed(bytes.fromhex(row["server_seed"]), entropy_from_record(row["entropy"]).value(),
-                                       row["batch_root"]))
-
-
 def do_submit_report(runtime: Runtime, who: Principal, cmd: SubmitReport) -> RecheckOutcome:
     """Draw, at submission, whether a re-inspection and a section-chief verification are ordered."""
     with runtime.uow(actor_of(who)) as uow:

@@ -241,6 +241,9 @@ class Outcome:
     transitions: list[tuple[TransitState, datetime]] = field(default_factory=list)
 
 
+_ORDER = attrgetter("device_time", "seq", "device_id")
+
+
 def order_and_dedupe(readings: Iterable[Reading], seen: set[tuple[str, datetime, int]] | None = None
                      ) -> list[Reading]:
     """Sort by device time and sequence; drop repeats of a key (the first one stays) and keys in `seen`.
@@ -255,9 +258,6 @@ def order_and_dedupe(readings: Iterable[Reading], seen: set[tuple[str, datetime,
     return out
 
 
-_ORDER = attrgetter("device_time", "seq", "device_id")
-
-
 def _point(r: Reading) -> dict[str, Any]:
     return {"t": r.device_time.isoformat(), "seq": r.seq, "lat": r.lat, "lon": r.lon, "speed_kmh": r.speed_kmh,
             "lock": r.lock_state.value if r.lock_state else None, "device": r.device_id}
@@ -270,7 +270,7 @@ def evaluate(transit: Transit, geometry: Geometry, monitor: Monitor, readings: S
     out = Outcome()
     if not readings or transit.state not in (*ACTIVE, TransitState.ARRIVED):
         return out
-    fixes = [i for i, r in enumerate(readings) if r.lat is not None and r.lon is not None]
+    fixes = [i for i, r in enumerate(readings) if r.has_fix]
     flags: dict[int, tuple[bool, bool, bool, bool]] = {}
     """Per index into `readings`: (in corridor, at origin, at destination, in an authorised zone)."""
     if fixes:
@@ -402,7 +402,7 @@ def evaluate(transit: Transit, geometry: Geometry, monitor: Monitor, readings: S
             if (r.device_time > deadline and not monitor.time_limit_alarmed
                     and state.state in ACTIVE):
                 monitor.time_limit_alarmed = True
-                alarm(AlarmKind.TIME_LIMIT_EXCEEDED, Severity.HIGH, r, deadline=transit.deadline.isoformat(),
+                alarm(AlarmKind.TIME_LIMIT_EXCEEDED, Severity.HIGH, r, deadline=deadline.isoformat(),
                       position=_point(r))
 
             # arrival at the destination gate: verify the lock, close or hold

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,13 +45,18 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def list_transits(conn: Connection, who: Principal, *, state: str | None = None,
-                  declaration_no: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+                  declaration_no: str | None = None, declaration_nos: Sequence[str] = (),
+                  limit: int = 500) -> list[dict[str, Any]]:
+    """The newest `limit` transits in the reader's scope, newest first; filtered by state, by a declaration number
+    or by any of several."""
     require_role(who, READERS)
-    query = select(db.transits).order_by(desc(db.transits.c.opened_at)).limit(limit)
+    query = select(db.transits).order_by(desc(db.transits.c.opened_at), db.transits.c.id).limit(limit)
     if state:
         query = query.where(db.transits.c.state == state)
     if declaration_no:
         query = query.where(db.transits.c.declaration_no == declaration_no)
+    if declaration_nos:
+        query = query.where(db.transits.c.declaration_no.in_(declaration_nos))
     rows = [dict(r) for r in conn.execute(query).mappings()]
     return [transit_summary(r) for r in _scoped(who, rows)]
 
@@ -116,21 +122,17 @@ def trips_for_declaration(conn: Connection, who: Principal, declaration_no: str)
     return _trips(conn, who, [number]) if number else []
 
 
-def _trips(conn: Connection, who: Principal, numbers: list[str], limit: int = 500) -> list[dict[str, Any]]:
-    """The transits linked to any of the declaration numbers (the newest `limit` of them), each with its trip (one
-    per transit, same id): two queries whatever the count. Ordered by the numbers' order, newest transit first
-    within a declaration."""
+def _trips(conn: Connection, who: Principal, numbers: list[str]) -> list[dict[str, Any]]:
+    """The transits linked to any of the declaration numbers, each with its trip (one per transit, same id): two
+    queries whatever the count. In the numbers' order, newest transit first within a declaration."""
     if not numbers:
         return []
-    query = select(db.transits).where(db.transits.c.declaration_no.in_(numbers)).order_by(
-        desc(db.transits.c.opened_at), db.transits.c.id).limit(limit)
     order = {n: i for i, n in enumerate(numbers)}
-    rows = sorted(_scoped(who, [dict(r) for r in conn.execute(query).mappings()]),
-                  key=lambda r: order[r["declaration_no"]])  # stable: newest first within a declaration
-    ids = [r["id"] for r in rows]
+    transits = sorted(list_transits(conn, who, declaration_nos=numbers),
+                      key=lambda t: order[t["declaration_no"]])  # stable: newest first within a declaration
     trips = {t["transit_id"]: alarm_view(dict(t)) for t in conn.execute(
-        select(db.trips).where(db.trips.c.transit_id.in_(ids))).mappings()} if ids else {}
-    return [{**transit_summary(r), "trip": trips.get(r["id"])} for r in rows]
+        select(db.trips).where(db.trips.c.transit_id.in_([t["id"] for t in transits]))).mappings()}
+    return [{**t, "trip": trips.get(t["id"])} for t in transits]
 
 
 def trips_for_manifest(conn: Connection, who: Principal, manifest_no: str) -> dict[str, Any]:

@@ -120,7 +120,8 @@ class ScanAnalyser:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         if meta["patch_features"] != list(PATCH_FEATURES) or meta["signature_features"] != list(SIGNATURE_FEATURES) \
                 or meta.get("features_version") != FEATURES_VERSION:
-            raise ValueError("artefact was trained with another feature list")
+            raise ValueError(f"artefact was trained with another feature list (features version "
+                             f"{meta.get('features_version')}, this code {FEATURES_VERSION})")
         det = ConcealmentDetector()
         det.booster_ = lgb.Booster(model_str=(folder / "detector.txt").read_text(encoding="utf-8"))
         det.min_region_mm_ = {str(k): float(v) for k, v in meta.get("min_region_mm", {}).items()}
