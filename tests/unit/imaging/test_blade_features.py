@@ -71,6 +71,15 @@ def test_only_the_end_test_tells_a_blade_from_a_long_line_of_the_same_steel() ->
     assert iso_blade > 0.2 and iso_line < 0.05  # only the blade ends
 
 
+def test_the_short_bar_sees_a_short_piece_of_steel_the_long_bar_sees_a_blade_pack() -> None:
+    piece, blade = _goods(), _goods()
+    piece[100:115, 300:304] += 0.35  # 4 cm × 15 cm of steel (a gun's grip, a short blade)
+    blade[100:134, 300:307] += 0.35  # a 7 cm × 34 cm blade pack
+    at = (110, 302)
+    assert _feature(piece, "bar_short", *at) > _feature(piece, "bar_iso", *at)
+    assert _feature(blade, "bar_iso", *at) > _feature(blade, "bar_short", *at)
+
+
 def test_the_goods_beside_a_patch_have_no_r_where_that_side_is_air() -> None:
     near_end = _feature(_goods(), "lr_diff_r", 120, 60)  # 1.5 m to the left is outside the load
     assert np.isnan(near_end)
