@@ -9,7 +9,7 @@ import numpy as np
 from scipy import ndimage
 
 from smartcustoms.devices.scanner.physics import ratio
-from smartcustoms.ml.scan.features import PATCH_FEATURES, maps, patch_features
+from smartcustoms.ml.scan.features import PATCH_FEATURES, ScanMaps, maps, patch_features
 from smartcustoms.ml.scan.materials import iron_equivalent
 
 PX = 10.0
@@ -29,7 +29,7 @@ def _plastic_waste(seed: int = 3) -> np.ndarray:
     return a
 
 
-def _features(pe_h: np.ndarray, fe_h: np.ndarray) -> tuple[np.ndarray, object]:
+def _features(pe_h: np.ndarray, fe_h: np.ndarray) -> tuple[np.ndarray, ScanMaps]:
     """Patch features of a scan with polyethylene and iron of the given 6 MeV attenuation (3 MeV by their R)."""
     m = maps(_image(pe_h + fe_h), _image(R_PE * pe_h + R_FE * fe_h), PX)
     return patch_features(m).reshape(m.ys.size, m.xs.size, -1), m

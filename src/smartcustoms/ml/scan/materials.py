@@ -24,11 +24,11 @@ def attenuation(image: np.ndarray) -> np.ndarray:
 
 
 def iron_equivalent(a_h: np.ndarray, a_l: np.ndarray) -> np.ndarray:
-    """The attenuation (in 6 MeV units) of the iron alone among what the beam crossed: α_L − R·α_H with R that of
-    organic goods is zero for any thickness of organic goods (Beer–Lambert is additive) and −(R − R_iron)·α_H of
-    the iron, whatever organic goods lie in front of or behind it. A blade in a bale of plastic waste disappears in
-    the waste's texture at 6 MeV; here the waste cancels and the blade remains. Metal goods (scrap, machinery)
-    are iron here too: this tells steel from organics, not steel from steel."""
+    """The attenuation (in 6 MeV units) of the iron alone among what the beam crossed: (R·α_H − α_L) / (R − R_iron),
+    with R that of organic goods, is zero for any thickness of organic goods and the iron's own α_H for iron,
+    whatever organic goods lie in front of or behind it (Beer–Lambert is additive). A blade in a bale of plastic
+    waste disappears in the waste's texture at 6 MeV; here the waste cancels and the blade remains. Metal goods
+    (scrap, machinery) are iron here too: this tells steel from organics, not steel from steel."""
     return np.asarray((R_ORGANIC_GOODS * a_h - a_l) / (R_ORGANIC_GOODS - R_IRON))
 
 
