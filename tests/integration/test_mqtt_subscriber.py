@@ -150,8 +150,9 @@ def test_nothing_is_sent_on_a_connection_still_in_its_handshake() -> None:
                     conn.settimeout(2)
                     while wire.SUBSCRIBE not in kinds:
                         kinds += [p.kind for p in reader.feed(conn.recv(4096))]
-                    conn.sendall(b"\x90\x04" + struct.pack("!H", 1 if not seen else 2) + b"\x00\x01")  # SUBACK
-                    seen.append(kinds)
+                    packet_id = 1 if not seen else 2
+                    seen.append(kinds)  # before SUBACK: once the client has it, the test may read `seen`
+                    conn.sendall(b"\x90\x04" + struct.pack("!H", packet_id) + b"\x00\x01")  # SUBACK
                     time.sleep(0.3)
 
         threading.Thread(target=broker, daemon=True).start()
