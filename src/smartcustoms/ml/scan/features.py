@@ -133,23 +133,38 @@ def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return a[np.ix_(yi, xi)]
 
 
+def _bar_contrasts(ex: np.ndarray, m: ScanMaps, width_mm: float, length_mm: float
+                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per orientation (lying, standing): the mean of `ex` over a `width_mm` × `length_mm` bar less the larger of
+    the two bars beside it (1.5 widths to each side), and less the larger of the two bars continuing it beyond
+    either end; full-size maps. Sizes are floored at 2 × 5 pixels on coarse scans."""
+    wd, ln = max(2, int(round(width_mm / m.px_mm))), max(5, int(round(length_mm / m.px_mm)))
+    side, cap = int(round(1.5 * wd)), ln
+    out = []
+    for size, across, along in (((ln, wd), (0, side), (cap, 0)), ((wd, ln), (side, 0), (0, cap))):
+        c = ndimage.uniform_filter(ex, size)
+        out.append((c - np.maximum(_shift(c, *across), _shift(c, -across[0], -across[1])),
+                    c - np.maximum(_shift(c, *along), _shift(c, -along[0], -along[1]))))
+    return out
+
+
+def _isolated(contrasts: list[tuple[np.ndarray, np.ndarray]], m: ScanMaps) -> np.ndarray:
+    return np.maximum(*(_patch_max(np.minimum(s, e), m) for s, e in contrasts))
+
+
 def _bars(ex: np.ndarray, m: ScanMaps, width_mm: float, length_mm: float) -> tuple[np.ndarray, np.ndarray]:
     """A blade-pack-shaped matched filter on the excess: (patch maximum of) the mean excess over a `width_mm` ×
     `length_mm` bar, either orientation, less the larger of the two bars beside it (1.5 widths to each side); and
     the same for an isolated bar, also less the larger of the two bars continuing it beyond either end. A chassis
     or a scrap piece is too short to fill the bar, a block edge has goods as dense on one side, a frame member or
-    drum wall continues past the ends; a blade pack or a gun's slide does neither. Sizes are floored at 2 × 5
-    pixels on coarse scans."""
-    wd, ln = max(2, int(round(width_mm / m.px_mm))), max(5, int(round(length_mm / m.px_mm)))
-    side, cap = int(round(1.5 * wd)), ln
-    sides, isos = [], []
-    for size, across, along in (((ln, wd), (0, side), (cap, 0)), ((wd, ln), (side, 0), (0, cap))):
-        c = ndimage.uniform_filter(ex, size)
-        s = c - np.maximum(_shift(c, *across), _shift(c, -across[0], -across[1]))
-        e = c - np.maximum(_shift(c, *along), _shift(c, -along[0], -along[1]))
-        sides.append(s)
-        isos.append(_patch_max(np.minimum(s, e), m))
-    return _patch_max(np.maximum(*sides), m), np.maximum(*isos)
+    drum wall continues past the ends; a blade pack or a gun's slide does neither (`_bar_contrasts`)."""
+    contrasts = _bar_contrasts(ex, m, width_mm, length_mm)
+    return _patch_max(np.maximum(*(s for s, _e in contrasts)), m), _isolated(contrasts, m)
+
+
+def _bar_isolated(ex: np.ndarray, m: ScanMaps, width_mm: float, length_mm: float) -> np.ndarray:
+    """Only the isolated bar of `_bars` (the short bars are used no other way)."""
+    return _isolated(_bar_contrasts(ex, m, width_mm, length_mm), m)
 
 
 def patch_features(m: ScanMaps) -> np.ndarray:
@@ -192,7 +207,7 @@ def patch_features(m: ScanMaps) -> np.ndarray:
     line = _patch_max(np.maximum(u(ex, (3, ln)), u(ex, (ln, 3))), m)
     line_l = _patch_max(np.maximum(u(ex_l, (3, ln)), u(ex_l, (ln, 3))), m)
     bar, bar_iso = _bars(ex, m, 50, 250)
-    _side, bar_short = _bars(ex, m, 40, 150)
+    bar_short = _bar_isolated(ex, m, 40, 150)
     # the same bars on the iron-equivalent attenuation (materials.iron_equivalent: organic goods cancel): a blade
     # in plastic waste, paper or on top of a carton stack, where the 6 MeV excess is lost in the goods' texture or
     # taken against the wrong background; the bars' own sides are its background there. Not where the 3 MeV
@@ -200,7 +215,7 @@ def patch_features(m: ScanMaps) -> np.ndarray:
     dark = ndimage.maximum_filter(m.a_l > ALPHA_LOW_DARK, 5)
     steel = np.where(dark, 0.0, iron_equivalent(a_h, m.a_l))
     steel_bar, steel_iso = _bars(steel, m, 50, 250)
-    _side, steel_short = _bars(steel, m, 40, 150)
+    steel_short = _bar_isolated(steel, m, 40, 150)
     cols = [mean, std, mean - ctx_col, r_mean, frac_hz, frac_metal, grad, yy / h, ctx_row, lap, end_dist,
             ex_mean, _patch_max(u(ex, 3), m), b.mean(m.res.col_h, p, p), ex_low,
             np.clip(ex_low / np.maximum(ex_mean, 0.05), 0.0, 3.0), ex_mean / noise, np.abs(left - right),
