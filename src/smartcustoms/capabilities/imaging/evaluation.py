@@ -190,9 +190,9 @@ def _score(heats: Sequence[tuple[np.ndarray, np.ndarray | None]], samples: list[
     """(objects found, objects, false alarms, {object kind or "in:<goods kind>": [found, objects]})."""
     hits = objects = fas = 0
     per_kind: dict[str, list[int]] = {k: [0, 0] for k in OBJECTS}
-    for (heat, kinds), s in zip(heats, samples, strict=False):
+    for (heat, proba), s in zip(heats, samples, strict=False):
         m = s.extra["maps"]
-        regions = grid_regions(heat, kinds, m, thr, min_mm)
+        regions = grid_regions(heat, proba, m, thr, min_mm)
         area = heat.size * m.stride * m.stride
         used = [False] * len(regions)
         tol = m.patch // 2  # a region within half a patch of the object points at it

@@ -68,8 +68,8 @@ class ScanAnalyser:
     def analyse(self, high: np.ndarray, low: np.ndarray, px_mm: float, declared: str | None = None,
                 reference: np.ndarray | None = None) -> Analysis:
         m = maps(high, low, px_mm)
-        heat, kinds = self.detector.heat(patch_features(m), m)
-        regions = grid_regions(heat, kinds, m, self.threshold, self.detector.min_region_mm_)
+        heat, cells = self.detector.heat(patch_features(m), m)
+        regions = grid_regions(heat, cells, m, self.threshold, self.detector.min_region_mm_)
         sig = signature(m)
         proba = self.goods.predict_proba(sig)[0]
         goods_p = dict(zip(self.goods.classes, (float(v) for v in proba), strict=False))

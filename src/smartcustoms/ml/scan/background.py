@@ -12,7 +12,14 @@ background is far off: in the head space of a tier of drums the column median is
 there sat far below it. The residuals are computed at both energies: their ratio is the object's own
 R = μ_L/μ_H, whatever the goods in front of and behind it (Beer–Lambert is additive in attenuation).
 
-The medians run on 4 cm bins along their direction, at every other bin, and are interpolated back."""
+The medians run on 4 cm bins along their direction, at every other bin, and are interpolated back.
+
+A third background is for thin objects (`thin_excess`): the goods with everything less than 13 cm across taken
+out (a grey-scale opening). An opening keeps every step of the goods where it is — a carton stack's top, a drum's
+side, a machine part's edge — so a blade or a gun beside such an edge is measured against the goods on its own
+side of it, where a median window reaching across the edge is the wrong background. (What stands out of a step
+along a width the square fits, such as a blade lying on a stack's top, stays in the opening: only its part
+within the goods is seen there.)"""
 
 from __future__ import annotations
 
@@ -27,6 +34,8 @@ COL_WINDOW_MM = 1200.0
 STEP_MM = 40.0
 FIT_MM = 300.0
 """Side of the neighbourhood over which the two backgrounds' fit to the goods is compared."""
+THIN_MM = 130.0
+"""The opening's square (`thin_excess`): wider than a blade pack (5–9 cm), a gun's slide or grip (4–8 cm)."""
 
 
 @dataclass
@@ -89,3 +98,13 @@ def residuals(a_h: np.ndarray, a_l: np.ndarray, px_mm: float) -> Residuals:
     along_row = ndimage.uniform_filter(np.abs(row_h), (1, k)) < ndimage.uniform_filter(np.abs(col_h), (k, 1))
     return Residuals(row_h, col_h, a_l - running_median(a_l, px_mm, 1), a_l - running_median(a_l, px_mm, 0),
                      along_row)
+
+
+def thin_excess(a: np.ndarray, px_mm: float) -> np.ndarray:
+    """What stands out of the goods by less than THIN_MM across: `a` less its grey opening with a THIN_MM square
+    (a white top-hat). The opening takes away whatever a square that size cannot fit inside — a blade pack, a gun,
+    a baling wire, the texture of a heap — and keeps the goods' own steps where they are, so an object beside a
+    step is measured against its own side. Never below 0; large objects (drug bricks, cigarettes) are left to the
+    medians."""
+    k = max(3, int(round(THIN_MM / px_mm)) | 1)
+    return np.asarray(a - ndimage.grey_opening(a, size=(k, k)))

@@ -9,7 +9,10 @@ mean, peak, against the column, at 3 MeV, its low/high ratio, and against its lo
 missing, NaN); the strongest 15 cm line of excess (thin steel) with its ratio; and bar-shaped matched filters on
 the excess (`_bars`: a blade pack or a gun's slide; 5 × 25 cm with and without the end test, 4 × 15 cm with
 it); the same bars on the iron-equivalent attenuation (materials.iron_equivalent: organic goods cancel, steel
-remains), with the share of the patch where the 3 MeV image is too dark for it. Contrasts against a box mean
+remains), with the share of the patch where the 3 MeV image is too dark for it; and the thin excess
+(background.thin_excess: the goods with everything under 13 cm across opened away, their steps kept): its patch
+maximum and mean, the low/high ratio of the mean, and the same three bars on it — a blade or a gun on a goods
+edge, where the medians are the wrong background. Contrasts against a box mean
 along the row (a row context 1.3 m long, R and material residual against it, extreme residuals) were dropped: at
 a boundary between two kinds of goods — which training never shows — they look like an object."""
 
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from smartcustoms.ml.scan.background import Residuals, residuals
+from smartcustoms.ml.scan.background import Residuals, residuals, thin_excess
 from smartcustoms.ml.scan.materials import (
     ALPHA_LOW_DARK,
     ALPHA_MIN,
@@ -35,11 +38,13 @@ PATCH_FEATURES: tuple[str, ...] = (
     "mean", "std", "d_col", "r_mean", "frac_hz", "frac_metal", "grad", "y_rel", "ctx_row", "lap", "end_dist",
     "ex_mean", "ex_max", "ex_col", "ex_low", "ex_ratio", "ex_z", "lr_diff", "lr_diff_r", "lr_min", "line",
     "line_ratio", "bar", "bar_iso", "bar_short", "steel_bar", "steel_bar_iso", "steel_bar_short", "low_dark",
+    "thin_max", "thin_mean", "thin_ratio", "thin_bar", "thin_bar_iso", "thin_bar_short",
 )
-FEATURES_VERSION = 4
+FEATURES_VERSION = 5
 """Raised whenever a feature's meaning changes without its name changing (an artefact of another version is not
 loaded): 3 = excess against the better-fitting background, bar filters, no R beside air; 4 = the same bar filters
-on the iron-equivalent attenuation (organic goods cancelled)."""
+on the iron-equivalent attenuation (organic goods cancelled); 5 = the thin excess (a grey opening as the goods'
+background) and its bars."""
 SIGNATURE_FEATURES: tuple[str, ...] = (
     "loaded", "height", "alpha_mean", "alpha_p10", "alpha_p50", "alpha_p90", "alpha_p99", "organic", "mixed",
     "metal", "high_z", "r_median", "texture", "col_var", "row_var", "top_rough", "opaque", "periodic",
@@ -216,12 +221,19 @@ def patch_features(m: ScanMaps) -> np.ndarray:
     steel = np.where(dark, 0.0, iron_equivalent(a_h, m.a_l))
     steel_bar, steel_iso = _bars(steel, m, 50, 250)
     steel_short = _bar_isolated(steel, m, 40, 150)
+    # the thin excess (background.thin_excess): a blade or a gun on a goods edge, against its own side of the edge
+    thin_h, thin_l = thin_excess(a_h, m.px_mm), thin_excess(m.a_l, m.px_mm)
+    thin_mean = b.mean(thin_h, p, p)
+    thin_bar, thin_iso = _bars(thin_h, m, 50, 250)
     cols = [mean, std, mean - ctx_col, r_mean, frac_hz, frac_metal, grad, yy / h, ctx_row, lap, end_dist,
             ex_mean, _patch_max(u(ex, 3), m), b.mean(m.res.col_h, p, p), ex_low,
             np.clip(ex_low / np.maximum(ex_mean, 0.05), 0.0, 3.0), ex_mean / noise, np.abs(left - right),
             np.abs(left_r - right_r), np.minimum(np.abs(mean - left), np.abs(mean - right)),
             line, np.clip(line_l / np.maximum(line, 0.05), 0, 3), bar, bar_iso, bar_short,
-            steel_bar, steel_iso, steel_short, b.mean(dark.astype(np.float64), p, p)]
+            steel_bar, steel_iso, steel_short, b.mean(dark.astype(np.float64), p, p),
+            _patch_max(u(thin_h, 3), m), thin_mean,
+            np.clip(b.mean(thin_l, p, p) / np.maximum(thin_mean, 0.05), 0.0, 3.0), thin_bar, thin_iso,
+            _bar_isolated(thin_h, m, 40, 150)]
     return np.column_stack([np.asarray(c, dtype=np.float64).ravel() for c in cols])
 
 

@@ -4,7 +4,7 @@
   high-Z); its 1 − P(background) on the patch grid, each cell supported by its hottest neighbour (`supported`),
   is the heat map; connected cells above the threshold are the marked regions, labelled with the most probable
   object kind and its alert (weapon / drug / high_z); a region smaller than its kind's learned minimum size is
-  dropped.
+  judged on the kinds it can be, and dropped when it is none of them.
 - `ThresholdDetector`: the plain baseline — a pixel is suspicious when its attenuation exceeds the mean of its
   row neighbourhood by more than a threshold; same grid, same regions.
 - `GoodsClassifier`: LightGBM multi-class over the whole-scan signature → P(goods kind); the consistency score
@@ -53,10 +53,13 @@ class Region:
                 "alert": ALERTS.get(self.label, "anomaly"), "score": round(self.score, 4)}
 
 
-def grid_regions(heat: np.ndarray, kinds: np.ndarray | None, m: ScanMaps, threshold: float,
+def grid_regions(heat: np.ndarray, proba: np.ndarray | None, m: ScanMaps, threshold: float,
                  min_mm: Mapping[str, float] | None = None) -> list[Region]:
-    """Connected grid cells with heat ≥ threshold → pixel rectangles (8-connected). With `min_mm`, a region whose
-    kind has a minimum size (its smaller side, mm) and is narrower than that is dropped."""
+    """Connected grid cells with heat ≥ threshold → pixel rectangles (8-connected), labelled with the object kind
+    most of their cells vote for (`proba`: per-cell probabilities over OBJECT_CLASSES, last axis). With `min_mm`,
+    a region narrower (its smaller side, mm) than its kind can be is judged on the kinds it can be
+    (`_within_size`): a hot drug brick whose cells lean to cigarettes is still a region — of drugs — while a
+    sliver that is nothing but "cigarettes" at the edge where two kinds of goods meet is dropped."""
     mask = heat >= threshold
     if not mask.any():
         return []
@@ -68,17 +71,35 @@ def grid_regions(heat: np.ndarray, kinds: np.ndarray | None, m: ScanMaps, thresh
             continue
         cells = labels[sl] == i
         score = float(heat[sl][cells].max())
-        label = "anomaly"
-        if kinds is not None:
-            votes = kinds[sl][cells]
-            label = OBJECT_CLASSES[int(np.bincount(votes, minlength=len(OBJECT_CLASSES))[1:].argmax()) + 1]
         y0, y1 = int(m.ys[sl[0].start]) - half, int(m.ys[sl[0].stop - 1]) + half
         x0, x1 = int(m.xs[sl[1].start]) - half, int(m.xs[sl[1].stop - 1]) + half
-        region = Region(max(0, x0), max(0, y0), x1 - max(0, x0), y1 - max(0, y0), label, score)
-        if min_mm and min(region.w, region.h) * m.px_mm < min_mm.get(label, 0.0):
+        region = Region(max(0, x0), max(0, y0), x1 - max(0, x0), y1 - max(0, y0), "anomaly", score)
+        if proba is None:
+            out.append(region)
             continue
+        p = proba[sl][cells]
+        votes = p[:, 1:].argmax(axis=1)
+        region.label = OBJECT_CLASSES[int(np.bincount(votes, minlength=len(OBJECT_CLASSES) - 1).argmax()) + 1]
+        side = min(region.w, region.h) * m.px_mm
+        if min_mm and side < min_mm.get(region.label, 0.0):
+            judged = _within_size(p, heat[sl][cells], side, min_mm)
+            if judged is None or judged[1] < threshold:
+                continue
+            region.label, region.score = judged
         out.append(region)
     return out
+
+
+def _within_size(p: np.ndarray, heat: np.ndarray, side_mm: float, min_mm: Mapping[str, float]
+                 ) -> tuple[str, float] | None:
+    """(kind, score) of a region on the object kinds whose smallest size its smaller side reaches: each cell's
+    heat times the share those kinds have of its object probability; None when it reaches none."""
+    allowed = [c for c in range(1, len(OBJECT_CLASSES)) if side_mm >= min_mm.get(OBJECT_CLASSES[c], 0.0)]
+    if not allowed:
+        return None
+    share = p[:, allowed].sum(axis=1) / np.maximum(1 - p[:, 0], 1e-9)
+    kind = OBJECT_CLASSES[allowed[int(p[:, allowed].sum(axis=0).argmax())]]
+    return kind, float((heat * share).max())
 
 
 class ConcealmentDetector:
@@ -108,10 +129,10 @@ class ConcealmentDetector:
         return np.asarray(self.booster_.predict(x))
 
     def heat(self, x: np.ndarray, m: ScanMaps) -> tuple[np.ndarray, np.ndarray]:
-        """(heat grid: 1 − P(background) supported by a neighbour, most probable object kind per cell)."""
+        """(heat grid: 1 − P(background) supported by a neighbour, the class probabilities per cell)."""
         p = self.predict_proba(x)
         shape = (m.ys.size, m.xs.size)
-        return supported((1 - p[:, 0]).reshape(shape)), (p[:, 1:].argmax(axis=1) + 1).reshape(shape)
+        return supported((1 - p[:, 0]).reshape(shape)), p.reshape(*shape, p.shape[1])
 
 
 def supported(heat: np.ndarray) -> np.ndarray:
