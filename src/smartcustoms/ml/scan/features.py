@@ -94,18 +94,27 @@ def maps(high: np.ndarray, low: np.ndarray, px_mm: float) -> ScanMaps:
 
 class _Boxes:
     """Box means sampled only where they are needed (patch centres), from summed-area tables: O(1) per sample
-    instead of a full-image filter. A box is [c − k//2, c − k//2 + k) on each axis, clipped to the image."""
+    instead of a full-image filter. A box is [c − k//2, c − k//2 + k) on each axis, clipped to the image. Each
+    array's table is built once and kept (with the array, so its id stays its own) for this object's life: one
+    scan's features."""
 
     def __init__(self, shape: tuple[int, int], ys: np.ndarray, xs: np.ndarray) -> None:
         self.shape, self.ys, self.xs = shape, ys, xs
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _bounds(self, c: np.ndarray, k: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         lo = np.clip(c - k // 2, 0, n)
         return lo, np.clip(c - k // 2 + k, 0, n)
 
+    def _table(self, a: np.ndarray) -> np.ndarray:
+        if id(a) not in self._tables:
+            sat = np.zeros((a.shape[0] + 1, a.shape[1] + 1))
+            np.cumsum(np.cumsum(a, axis=0), axis=1, out=sat[1:, 1:])
+            self._tables[id(a)] = (a, sat)
+        return self._tables[id(a)][1]
+
     def mean(self, a: np.ndarray, ky: int, kx: int, xs: np.ndarray | None = None) -> np.ndarray:
-        sat = np.zeros((a.shape[0] + 1, a.shape[1] + 1))
-        np.cumsum(np.cumsum(a, axis=0), axis=1, out=sat[1:, 1:])
+        sat = self._table(a)
         y0, y1 = self._bounds(self.ys, ky, self.shape[0])
         x0, x1 = self._bounds(self.xs if xs is None else xs, kx, self.shape[1])
         y0, y1, x0, x1 = y0[:, None], y1[:, None], x0[None, :], x1[None, :]
@@ -132,10 +141,20 @@ def _patch_max(a: np.ndarray, m: ScanMaps) -> np.ndarray:
 
 def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
     """`a` moved so that out[y, x] = a[y + dy, x + dx] (edge values beyond the border)."""
-    h, w = a.shape
-    yi = np.clip(np.arange(h) + dy, 0, h - 1)
-    xi = np.clip(np.arange(w) + dx, 0, w - 1)
-    return a[np.ix_(yi, xi)]
+    return _shift_axis(_shift_axis(a, dy, 0), dx, 1)
+
+
+def _shift_axis(a: np.ndarray, d: int, axis: int) -> np.ndarray:
+    n = a.shape[axis]
+    if d == 0 or n == 0:
+        return a
+    d = max(-n, min(n, d))
+    src, dst = np.moveaxis(a, axis, 0), np.empty_like(np.moveaxis(a, axis, 0))
+    if d > 0:
+        dst[:n - d], dst[n - d:] = src[d:], src[-1]
+    else:
+        dst[-d:], dst[:-d] = src[:n + d], src[0]
+    return np.moveaxis(dst, 0, axis)
 
 
 def _bar_contrasts(ex: np.ndarray, m: ScanMaps, width_mm: float, length_mm: float
