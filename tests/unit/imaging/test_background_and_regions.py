@@ -81,7 +81,7 @@ def _grid(h: int, w: int) -> Any:
     return SimpleNamespace(patch=16, stride=8, ys=np.arange(8, 8 * h, 8), xs=np.arange(8, 8 * w, 8), px_mm=10.0)
 
 
-def _cells(shape: tuple[int, int], **p: float) -> np.ndarray:
+def _proba(shape: tuple[int, int], **p: float) -> np.ndarray:
     """Per-cell class probabilities, the same in every cell; background takes what the kinds leave."""
     out = np.zeros((*shape, len(OBJECT_CLASSES)))
     for kind, v in p.items():
@@ -94,25 +94,30 @@ def test_a_sliver_too_thin_for_its_kind_is_not_a_region() -> None:
     det = ConcealmentDetector().learn_sizes([("cigarettes", 700.0), ("cigarettes", 900.0), ("gun", 150.0)])
     assert det.min_region_mm_ == {"cigarettes": 350.0, "gun": 75.0}
     heat = np.zeros((20, 40))
-    cells = _cells(heat.shape, cigarettes=0.99)
+    proba = _proba(heat.shape, cigarettes=0.99)
     heat[4:14, 5] = 0.99  # one patch wide, tall: the edge where one kind of goods meets another
     heat[4:12, 20:28] = 0.99  # a block of master cartons
     m = _grid(*heat.shape)
-    assert len(grid_regions(heat, cells, m, 0.5)) == 2
-    kept = grid_regions(heat, cells, m, 0.5, det.min_region_mm_)
+    assert len(grid_regions(heat, proba, m, 0.5)) == 2
+    kept = grid_regions(heat, proba, m, 0.5, det.min_region_mm_)
     assert len(kept) == 1 and kept[0].w >= 64 and kept[0].label == "cigarettes"
 
 
 def test_a_hot_region_too_small_for_its_voted_kind_is_judged_on_the_kinds_it_can_be() -> None:
-    det = ConcealmentDetector().learn_sizes([("cigarettes", 700.0), ("drugs", 250.0)])
+    det = ConcealmentDetector().learn_sizes([("cigarettes", 700.0), ("drugs", 250.0), ("gun", 150.0)])
     heat = np.zeros((20, 40))
-    heat[4:6, 20:24] = 0.99  # 16 × 32 cm: too small for cigarettes, large enough for a drug brick
+    heat[4:6, 20:24] = 0.99  # 3 × 5 cells: 24 × 40 cm, too small for cigarettes, large enough for the others
     m = _grid(*heat.shape)
     # the cells vote cigarettes; judged on drugs, the heat keeps the drugs' share of the object probability
-    brick = grid_regions(heat, _cells(heat.shape, cigarettes=0.5, drugs=0.49), m, 0.45, det.min_region_mm_)
+    brick = grid_regions(heat, _proba(heat.shape, cigarettes=0.5, drugs=0.49), m, 0.45, det.min_region_mm_)
     assert [(r.label, round(r.score, 4)) for r in brick] == [("drugs", 0.49)]
     # the same cells with too little drug probability for the threshold: nothing
-    assert grid_regions(heat, _cells(heat.shape, cigarettes=0.9, drugs=0.09), m, 0.45, det.min_region_mm_) == []
+    assert grid_regions(heat, _proba(heat.shape, cigarettes=0.9, drugs=0.09), m, 0.45, det.min_region_mm_) == []
+    # each kind that fits is judged on its own: a gun and a drug brick a quarter likely each are neither
+    assert grid_regions(heat, _proba(heat.shape, cigarettes=0.5, gun=0.25, drugs=0.24), m, 0.45,
+                        det.min_region_mm_) == []
+    kept = grid_regions(heat, _proba(heat.shape, cigarettes=0.5, gun=0.25, drugs=0.24), m, 0.2, det.min_region_mm_)
+    assert [(r.label, round(r.score, 4)) for r in kept] == [("gun", 0.25)]
 
 
 def test_training_loads_are_one_kind_in_lots_and_only_the_heldout_set_mixes_kinds() -> None:

@@ -31,7 +31,8 @@ def _blade_under_the_edge() -> np.ndarray:
 def test_a_blade_just_under_a_stacks_top_edge_keeps_its_attenuation_and_the_edges_leave_nothing() -> None:
     thin = thin_excess(_paper_stack() + _blade_under_the_edge(), PX)
     np.testing.assert_allclose(thin[121:128, 300:334], BLADE, atol=1e-9)
-    assert np.abs(np.delete(thin, np.s_[300:334], axis=1)).max() < 1e-9  # the stack's edges and corners
+    thin[121:128, 300:334] = 0.0
+    assert np.abs(thin).max() < 1e-9  # the stack's edges and corners, also right above and below the blade
 
 
 def test_a_blade_standing_out_of_a_step_is_seen_only_where_it_lies_in_the_goods() -> None:
@@ -52,15 +53,18 @@ def _image(alpha: np.ndarray) -> np.ndarray:
     return np.clip(np.round(np.exp(-alpha) * 65535), 1, 65535).astype(np.uint16)
 
 
-def test_among_the_thin_bars_of_a_scan_the_blade_under_the_edge_is_the_strongest() -> None:
+def test_in_the_thin_features_of_a_scan_the_blade_under_the_edge_is_the_strongest_and_reads_as_steel() -> None:
     paper, fe = _paper_stack(), _blade_under_the_edge()
     noise = np.random.default_rng(5).normal(0, 0.01, (H, W))
     m = maps(_image(paper + fe + noise), _image(R_PAPER * paper + R_FE * fe + noise), PX)
     f = patch_features(m).reshape(m.ys.size, m.xs.size, -1)
-    near = (np.abs(m.ys[:, None] - 124) <= 16) & (np.abs(m.xs[None, :] - 317) <= 24)
-    for name in ("thin_bar_iso", "thin_max"):
+    # patches that can reach the blade: a 25 cm bar in a 16 cm patch reaches 20 cm beyond either end of it
+    near = (np.abs(m.ys[:, None] - 124) <= 24) & (np.abs(m.xs[None, :] - 317) <= 48)
+    # the patch mean gets the blade's share of a patch (7 of 16 cm), the maxima and bars nearly all of it (the short
+    # isolated bar is for pieces shorter than 25 cm: along a 34 cm blade the blade itself continues it)
+    for name, least in (("thin_max", 0.5), ("thin_mean", 0.3), ("thin_bar", 0.5), ("thin_bar_iso", 0.5)):
         thin = f[..., PATCH_FEATURES.index(name)]
-        assert thin[near].max() > 0.5 * BLADE, name
+        assert thin[near].max() > least * BLADE, name
         assert thin[near].max() > 3 * thin[~near].max(), name  # the stack's edges, corners and noise stay below
     # the low/high ratio of what stands out there is steel's
     peak = f[..., PATCH_FEATURES.index("thin_max")][near].argmax()

@@ -273,8 +273,8 @@ def evaluate_analyser(analyser: ScanAnalyser, train: list[Sample], test: list[Sa
     rep["goods_accuracy"] = float((proba.argmax(axis=1) == np.array([GOODS.index(s.dominant) for s in test])).mean())
     # empty-container verification: containers declared empty; truly empty = empty goods and no object
     empty_truth = np.array([s.dominant == "empty" and not s.scan.objects for s in test])
-    hit_regions = [bool(grid_regions(h, k, s.extra["maps"], analyser.threshold, min_mm))
-                   for (h, k), s in zip(ours, test, strict=True)]
+    hit_regions = [bool(grid_regions(h, p, s.extra["maps"], analyser.threshold, min_mm))
+                   for (h, p), s in zip(ours, test, strict=True)]
     ours_empty = (proba[:, GOODS.index("empty")] >= 0.5) & ~np.array(hit_regions)
     sel = np.array([s.dominant == "empty" or len(s.spec.goods) > 1 and "empty" in dict(s.spec.goods)
                     or s.dominant in ("textiles", "furniture") for s in test])

@@ -68,8 +68,8 @@ class ScanAnalyser:
     def analyse(self, high: np.ndarray, low: np.ndarray, px_mm: float, declared: str | None = None,
                 reference: np.ndarray | None = None) -> Analysis:
         m = maps(high, low, px_mm)
-        heat, cells = self.detector.heat(patch_features(m), m)
-        regions = grid_regions(heat, cells, m, self.threshold, self.detector.min_region_mm_)
+        heat, patch_proba = self.detector.heat(patch_features(m), m)
+        regions = grid_regions(heat, patch_proba, m, self.threshold, self.detector.min_region_mm_)
         sig = signature(m)
         proba = self.goods.predict_proba(sig)[0]
         goods_p = dict(zip(self.goods.classes, (float(v) for v in proba), strict=False))
@@ -87,7 +87,7 @@ class ScanAnalyser:
             alerts.append("goods_mismatch")
         if declared == "empty" and (goods_p.get("empty", 0.0) < 0.5 or regions):
             alerts.append("not_empty")
-        risk = max([heat.max() if regions else 0.0, 1 - consistency if consistency is not None else 0.0,
+        risk = max([max((r.score for r in regions), default=0.0), 1 - consistency if consistency is not None else 0.0,
                     waste, 1 - ref if ref is not None else 0.0])
         return Analysis(float(risk), regions, heat, goods_p, consistency, float(waste), goods_p.get("empty", 0.0),
                         sig, materials, ref, alerts)

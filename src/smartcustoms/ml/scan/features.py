@@ -43,8 +43,8 @@ PATCH_FEATURES: tuple[str, ...] = (
 FEATURES_VERSION = 5
 """Raised whenever a feature's meaning changes without its name changing (an artefact of another version is not
 loaded): 3 = excess against the better-fitting background, bar filters, no R beside air; 4 = the same bar filters
-on the iron-equivalent attenuation (organic goods cancelled); 5 = the thin excess (a grey opening as the goods'
-background) and its bars."""
+on the iron-equivalent attenuation (organic goods cancelled); 5 = features added on the thin excess (a grey
+opening as the goods' background) — the changed list alone would already refuse an older artefact."""
 SIGNATURE_FEATURES: tuple[str, ...] = (
     "loaded", "height", "alpha_mean", "alpha_p10", "alpha_p50", "alpha_p90", "alpha_p99", "organic", "mixed",
     "metal", "high_z", "r_median", "texture", "col_var", "row_var", "top_rough", "opaque", "periodic",
@@ -94,24 +94,28 @@ def maps(high: np.ndarray, low: np.ndarray, px_mm: float) -> ScanMaps:
 
 class _Boxes:
     """Box means sampled only where they are needed (patch centres), from summed-area tables: O(1) per sample
-    instead of a full-image filter. A box is [c − k//2, c − k//2 + k) on each axis, clipped to the image. Each
-    array's table is built once and kept (with the array, so its id stays its own) for this object's life: one
-    scan's features."""
+    instead of a full-image filter. A box is [c − k//2, c − k//2 + k) on each axis, clipped to the image. The
+    tables of the arrays named in `keep` (those read several times) are built once and kept, with the array so
+    that its id stays its own, for this object's life — one scan's features; such an array must not change."""
 
     def __init__(self, shape: tuple[int, int], ys: np.ndarray, xs: np.ndarray) -> None:
         self.shape, self.ys, self.xs = shape, ys, xs
-        self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._kept: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _bounds(self, c: np.ndarray, k: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         lo = np.clip(c - k // 2, 0, n)
         return lo, np.clip(c - k // 2 + k, 0, n)
 
+    def keep(self, *arrays: np.ndarray) -> None:
+        for a in arrays:
+            self._kept[id(a)] = (a, self._table(a))
+
     def _table(self, a: np.ndarray) -> np.ndarray:
-        if id(a) not in self._tables:
-            sat = np.zeros((a.shape[0] + 1, a.shape[1] + 1))
-            np.cumsum(np.cumsum(a, axis=0), axis=1, out=sat[1:, 1:])
-            self._tables[id(a)] = (a, sat)
-        return self._tables[id(a)][1]
+        if id(a) in self._kept:
+            return self._kept[id(a)][1]
+        sat = np.zeros((a.shape[0] + 1, a.shape[1] + 1))
+        np.cumsum(np.cumsum(a, axis=0), axis=1, out=sat[1:, 1:])
+        return sat
 
     def mean(self, a: np.ndarray, ky: int, kx: int, xs: np.ndarray | None = None) -> np.ndarray:
         sat = self._table(a)
@@ -140,11 +144,13 @@ def _patch_max(a: np.ndarray, m: ScanMaps) -> np.ndarray:
 
 
 def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
-    """`a` moved so that out[y, x] = a[y + dy, x + dx] (edge values beyond the border)."""
+    """`a` moved so that out[y, x] = a[y + dy, x + dx] (edge values beyond the border); `a` itself, not a copy,
+    when both shifts are 0."""
     return _shift_axis(_shift_axis(a, dy, 0), dx, 1)
 
 
 def _shift_axis(a: np.ndarray, d: int, axis: int) -> np.ndarray:
+    """`a` moved by `d` along one axis, by slice copies (out[i] = a[i + d], the edge value beyond the border)."""
     n = a.shape[axis]
     if d == 0 or n == 0:
         return a
@@ -197,12 +203,13 @@ def patch_features(m: ScanMaps) -> np.ndarray:
     u = ndimage.uniform_filter
     h, w = a_h.shape
     b = _Boxes((h, w), m.ys, m.xs)
+    wgt = (a_h > 0.15).astype(np.float64)
+    rw = r * wgt
+    b.keep(a_h, wgt, rw)  # each read several times
     mean = b.mean(a_h, p, p)
     std = np.sqrt(np.maximum(b.mean(a_h * a_h, p, p) - mean * mean, 0))
     ctx_row = b.mean(a_h, max(3, p // 2), 8 * p)
     ctx_col = b.mean(a_h, 4 * p, max(3, p // 2))
-    wgt = (a_h > 0.15).astype(np.float64)
-    rw = r * wgt
     r_mean = b.mean(rw, p, p) / np.maximum(b.mean(wgt, p, p), 1e-3)
     frac_hz = b.mean(((r < R_METAL) & (a_h > 0.3)).astype(np.float64), p, p)
     frac_metal = b.mean(((r < R_MIXED) & (r >= R_METAL) & (a_h > 0.3)).astype(np.float64), p, p)

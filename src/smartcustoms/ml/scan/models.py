@@ -56,10 +56,11 @@ class Region:
 def grid_regions(heat: np.ndarray, proba: np.ndarray | None, m: ScanMaps, threshold: float,
                  min_mm: Mapping[str, float] | None = None) -> list[Region]:
     """Connected grid cells with heat ≥ threshold → pixel rectangles (8-connected), labelled with the object kind
-    most of their cells vote for (`proba`: per-cell probabilities over OBJECT_CLASSES, last axis). With `min_mm`,
-    a region narrower (its smaller side, mm) than its kind can be is judged on the kinds it can be
-    (`_within_size`): a hot drug brick whose cells lean to cigarettes is still a region — of drugs — while a
-    sliver that is nothing but "cigarettes" at the edge where two kinds of goods meet is dropped."""
+    most of their cells vote for (`proba`: per-cell probabilities over OBJECT_CLASSES, last axis), scored by their
+    hottest cell. With `min_mm`, a region narrower (its smaller side, mm) than its voted kind can be is judged on
+    the kinds it can be instead (`_judged_on_kinds_that_fit`): a hot drug brick whose cells lean to cigarettes is
+    still a region — of drugs — while a sliver that is nothing but "cigarettes" at the edge where two kinds of
+    goods meet is dropped."""
     mask = heat >= threshold
     if not mask.any():
         return []
@@ -82,7 +83,7 @@ def grid_regions(heat: np.ndarray, proba: np.ndarray | None, m: ScanMaps, thresh
         region.label = OBJECT_CLASSES[int(np.bincount(votes, minlength=len(OBJECT_CLASSES) - 1).argmax()) + 1]
         side = min(region.w, region.h) * m.px_mm
         if min_mm and side < min_mm.get(region.label, 0.0):
-            judged = _within_size(p, heat[sl][cells], side, min_mm)
+            judged = _judged_on_kinds_that_fit(p, heat[sl][cells], side, min_mm)
             if judged is None or judged[1] < threshold:
                 continue
             region.label, region.score = judged
@@ -90,16 +91,21 @@ def grid_regions(heat: np.ndarray, proba: np.ndarray | None, m: ScanMaps, thresh
     return out
 
 
-def _within_size(p: np.ndarray, heat: np.ndarray, side_mm: float, min_mm: Mapping[str, float]
-                 ) -> tuple[str, float] | None:
-    """(kind, score) of a region on the object kinds whose smallest size its smaller side reaches: each cell's
-    heat times the share those kinds have of its object probability; None when it reaches none."""
-    allowed = [c for c in range(1, len(OBJECT_CLASSES)) if side_mm >= min_mm.get(OBJECT_CLASSES[c], 0.0)]
-    if not allowed:
-        return None
-    share = p[:, allowed].sum(axis=1) / np.maximum(1 - p[:, 0], 1e-9)
-    kind = OBJECT_CLASSES[allowed[int(p[:, allowed].sum(axis=0).argmax())]]
-    return kind, float((heat * share).max())
+def _judged_on_kinds_that_fit(p: np.ndarray, heat: np.ndarray, side_mm: float, min_mm: Mapping[str, float]
+                              ) -> tuple[str, float] | None:
+    """(kind, score) of a region among the object kinds whose smallest size its smaller side reaches, each kind on
+    its own: a cell's heat times that kind's share of the cell's object probability, the best cell; the kind that
+    scores best. None when no kind fits or none has any probability."""
+    best: tuple[str, float] | None = None
+    obj = np.maximum(1 - p[:, 0], 1e-9)
+    for c in range(1, len(OBJECT_CLASSES)):
+        kind = OBJECT_CLASSES[c]
+        if side_mm < min_mm.get(kind, 0.0) or not p[:, c].any():
+            continue
+        score = float((heat * p[:, c] / obj).max())
+        if best is None or score > best[1]:
+            best = (kind, score)
+    return best
 
 
 class ConcealmentDetector:
