@@ -11,10 +11,10 @@ the excess (`_bars`: a blade pack or a gun's slide; 5 × 25 cm with and without 
 it); the same bars on the iron-equivalent attenuation (materials.iron_equivalent: organic goods cancel, steel
 remains), with the share of the patch where the 3 MeV image is too dark for it; and the thin excess
 (background.thin_excess: the goods with everything under 13 cm across opened away, their steps kept): its patch
-maximum and mean, the low/high ratio of the mean, and the same three bars on it — a blade or a gun on a goods
-edge, where the medians are the wrong background. Contrasts against a box mean
-along the row (a row context 1.3 m long, R and material residual against it, extreme residuals) were dropped: at
-a boundary between two kinds of goods — which training never shows — they look like an object."""
+maximum and mean, the low/high ratio of the mean, and the same three bars on it — a blade or a gun beside a goods
+edge, where the medians are the wrong background. Contrasts against a box mean along the row (a row context
+1.3 m long, R and material residual against it, extreme residuals) were dropped: at a boundary between two kinds
+of goods — which training never shows — they look like an object."""
 
 from __future__ import annotations
 
@@ -247,7 +247,7 @@ def patch_features(m: ScanMaps) -> np.ndarray:
     steel = np.where(dark, 0.0, iron_equivalent(a_h, m.a_l))
     steel_bar, steel_iso = _bars(steel, m, 50, 250)
     steel_short = _bar_isolated(steel, m, 40, 150)
-    # the thin excess (background.thin_excess): a blade or a gun on a goods edge, against its own side of the edge
+    # the thin excess (background.thin_excess): a blade or a gun beside a goods edge, against its own side of it
     thin_h, thin_l = thin_excess(a_h, m.px_mm), thin_excess(m.a_l, m.px_mm)
     thin_mean = b.mean(thin_h, p, p)
     thin_bar, thin_iso = _bars(thin_h, m, 50, 250)
