@@ -14,6 +14,7 @@ from scipy import ndimage
 from smartcustoms.capabilities.imaging.evaluation import OBJECT_SCALE, detection_curve, make_spec
 from smartcustoms.devices.scanner.physics import ratio
 from smartcustoms.devices.scanner.simulator import Box, ObjectSpec, ScanSpec, render
+from smartcustoms.ml.scan.analyser import scan_risk
 from smartcustoms.ml.scan.features import maps
 from smartcustoms.ml.scan.models import OBJECT_CLASSES, ConcealmentDetector, grid_regions, supported
 
@@ -118,6 +119,8 @@ def test_a_hot_region_too_small_for_its_voted_kind_is_judged_on_the_kinds_it_can
                         det.min_region_mm_) == []
     kept = grid_regions(heat, _proba(heat.shape, cigarettes=0.5, gun=0.25, drugs=0.24), m, 0.2, det.min_region_mm_)
     assert [(r.label, round(r.score, 4)) for r in kept] == [("gun", 0.25)]
+    # the scan's risk is the region as judged, not the heat of its cells
+    assert round(scan_risk(brick, consistency=0.9, waste=0.1, reference=None), 4) == 0.49
 
 
 def test_training_loads_are_one_kind_in_lots_and_only_the_heldout_set_mixes_kinds() -> None:

@@ -59,6 +59,15 @@ class Analysis:
                 "signature": [round(float(v), 5) for v in self.signature]}
 
 
+def scan_risk(regions: list[Region], consistency: float | None, waste: float, reference: float | None) -> float:
+    """What orders the review queue: the strongest finding — the best region's score (as judged, not the heat of
+    its cells: a region kept as a drug brick scores what the brick's evidence does), a declared-goods mismatch
+    (1 − consistency), solid waste, or a divergence from the filed reference scan (1 − similarity)."""
+    return float(max([max((r.score for r in regions), default=0.0),
+                      1 - consistency if consistency is not None else 0.0, waste,
+                      1 - reference if reference is not None else 0.0]))
+
+
 class ScanAnalyser:
     def __init__(self, detector: ConcealmentDetector, goods: GoodsClassifier, threshold: float,
                  meta: dict[str, Any] | None = None) -> None:
@@ -87,9 +96,8 @@ class ScanAnalyser:
             alerts.append("goods_mismatch")
         if declared == "empty" and (goods_p.get("empty", 0.0) < 0.5 or regions):
             alerts.append("not_empty")
-        risk = max([max((r.score for r in regions), default=0.0), 1 - consistency if consistency is not None else 0.0,
-                    waste, 1 - ref if ref is not None else 0.0])
-        return Analysis(float(risk), regions, heat, goods_p, consistency, float(waste), goods_p.get("empty", 0.0),
+        risk = scan_risk(regions, consistency, waste, ref)
+        return Analysis(risk, regions, heat, goods_p, consistency, float(waste), goods_p.get("empty", 0.0),
                         sig, materials, ref, alerts)
 
     # --- artefact -----------------------------------------------------------------------------------------
