@@ -24,7 +24,9 @@ PX = 20.0
 
 
 def test_tiny_training_run(tmp_path: Path) -> None:
-    train = generate(36, 1, heldout=False, px_mm=PX, object_rate=0.8)
+    # training scans leave their per-pixel maps behind (memory): training and evaluation must not need them
+    train = generate(36, 1, heldout=False, px_mm=PX, object_rate=0.8, keep_maps=False)
+    assert all("maps" not in s.extra and s.feats is not None for s in train)
     val = generate(10, 2, heldout=False, px_mm=PX)
     test = generate(24, 3, heldout=True, px_mm=PX, object_rate=0.8)
     analyser = fit_analyser(train, val, seed=1, rounds=40)

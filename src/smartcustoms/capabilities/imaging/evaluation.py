@@ -108,7 +108,10 @@ def patch_labels(boxes: np.ndarray, scan: ScanImage) -> np.ndarray:
 
 
 def generate(n: int, seed: int, *, heldout: bool, px_mm: float, object_rate: float = 0.5,
-             lots: float = TRAINING_LOTS, progress: Progress | None = None) -> list[Sample]:
+             lots: float = TRAINING_LOTS, keep_maps: bool = True, progress: Progress | None = None) -> list[Sample]:
+    """`n` simulated scans with their patch features and labels. `keep_maps=False` for training scans: only the
+    scans that are scored (validation, held-out) need their per-pixel maps (about 14 MB for a 40 ft scan), and
+    dropping them keeps a training set of a few thousand scans in memory."""
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
@@ -122,7 +125,8 @@ def generate(n: int, seed: int, *, heldout: bool, px_mm: float, object_rate: flo
         s.feats = patch_features(m)
         s.labels = patch_labels(patch_boxes(m), scan)
         s.sig = signature(m)
-        s.extra["maps"] = m
+        if keep_maps:
+            s.extra["maps"] = m
         out.append(s)
         if progress and (i + 1) % 100 == 0:
             progress(f"{'held-out' if heldout else 'training'} scans: {i + 1}/{n}")
@@ -351,7 +355,7 @@ def train_and_evaluate(*, n_train: int, n_val: int, n_test: int, seed: int, px_m
                        progress: Progress | None = None, rounds: int = 150,
                        extra_goods: tuple[np.ndarray, list[str]] | None = None
                        ) -> tuple[ScanAnalyser, dict[str, Any], list[Sample]]:
-    train = generate(n_train, seed, heldout=False, px_mm=px_mm, progress=progress)
+    train = generate(n_train, seed, heldout=False, px_mm=px_mm, keep_maps=False, progress=progress)
     val = generate(n_val, seed + 1, heldout=False, px_mm=px_mm, progress=progress)
     test = generate(n_test, seed + 2, heldout=True, px_mm=px_mm, progress=progress)
     if progress:

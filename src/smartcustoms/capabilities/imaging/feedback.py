@@ -70,7 +70,7 @@ def retrain_and_compare(settings: Any, *, n_train: int, n_test: int, seed: int, 
             stale = f"current version not comparable ({exc}); the candidate is judged alone"
     if current is not None:
         px_mm = float(current.meta.get("px_mm", px_mm))
-    train = generate(n_train, seed, heldout=False, px_mm=px_mm, progress=progress)
+    train = generate(n_train, seed, heldout=False, px_mm=px_mm, keep_maps=False, progress=progress)
     val = generate(n_val or max(30, n_train // 4), seed + 1, heldout=False, px_mm=px_mm, progress=progress)
     test = generate(n_test, seed + 2, heldout=True, px_mm=px_mm, progress=progress)
     candidate = fit_analyser(train, val, seed=seed, rounds=rounds, extra_goods=extra)
