@@ -29,7 +29,7 @@ SHIFT_S = 8 * 3600
 
 def _train() -> object:
     n = int(os.environ.get("BENCH_IMAGING_TRAIN", "120"))
-    train = generate(n, 31, heldout=False, px_mm=PX_MM)
+    train = generate(n, 31, heldout=False, px_mm=PX_MM, keep_maps=False)
     val = generate(max(30, n // 4), 32, heldout=False, px_mm=PX_MM)
     return fit_analyser(train, val, seed=31)
 
