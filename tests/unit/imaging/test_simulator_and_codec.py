@@ -10,7 +10,7 @@ import pytest
 from smartcustoms.capabilities.imaging.domain import goods_kind, least_loaded
 from smartcustoms.devices.scanner import codec
 from smartcustoms.devices.scanner.physics import ratio, transmission
-from smartcustoms.devices.scanner.simulator import ObjectSpec, ScanSpec, attenuation, render
+from smartcustoms.devices.scanner.simulator import ObjectSpec, ScanSpec, attenuation, counts_per_pixel, render
 from smartcustoms.ml.scan.materials import ORGANIC, decompose, pseudo_colour
 
 
@@ -87,3 +87,23 @@ def test_goods_kind_and_least_loaded_are_deterministic() -> None:
     assert least_loaded({"a": 2, "b": 1}, {"a": "2026-01-01", "b": "2026-01-02"}) == "b"
     assert least_loaded({"a": 1, "b": 1}, {"a": "2026-01-02", "b": "2026-01-01"}) == "b"
     assert least_loaded({}, {}) is None
+
+
+@pytest.mark.parametrize("px_mm", [10.0, 20.0])
+def test_photon_noise_follows_the_recipe_counts_per_detector_area(px_mm: float) -> None:
+    # imaging.md §2.4: N0 = 2×10⁴ counts per 5 mm element at both energies, so 8×10⁴ per 10 mm pixel and four
+    # times that per 20 mm pixel. Through the empty container's side walls, a double difference of neighbouring
+    # pixels cancels the per-row gain and per-column pulse residuals and leaves the counting noise: var = 4 T / N0
+    spec = ScanSpec(size="40", goods=(("empty", 1.0),), fill=1.0, px_mm=px_mm, seed=8)
+    scan = render(spec)
+    n0 = counts_per_pixel(px_mm)
+    assert n0 == pytest.approx(8.0e4 * (px_mm / 10.0) ** 2)
+    cargo = scan.cargo
+    assert cargo is not None
+    rows = slice(cargo.y + 20, cargo.y + cargo.h - 20)
+    cols = slice(cargo.x + 20, cargo.x + cargo.w - 20)
+    for image in (scan.high, scan.low):
+        t = image[rows, cols].astype(np.float64) / 65535
+        d = t[:-1, :-1] - t[:-1, 1:] - t[1:, :-1] + t[1:, 1:]
+        robust_var = (1.4826 * np.median(np.abs(d - np.median(d)))) ** 2
+        assert robust_var == pytest.approx(4 * np.median(t) / n0, rel=0.15)

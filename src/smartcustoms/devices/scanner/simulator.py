@@ -4,8 +4,9 @@ Geometry: image rows run from the roof (row 0) to the floor, columns along the c
 container's width (235 cm inside). Each pixel's areal density (g/cm²) per material is built from the container
 shell (two 2 mm steel side walls with corrugation, corner posts, a 28 mm hardwood floor with steel cross members,
 the roof rail), the goods and any concealed object; T = exp(−Σ μ/ρ · ad) at 3 and 6 MeV (physics.py), blurred
-slightly (scatter / focal spot), then counted with Poisson noise (N0 = 2×10⁴ photons per pixel at 6 MeV,
-1×10⁴ at 3 MeV), with detector artefacts: per-row gain residuals (0.4 %), linac pulse-to-pulse intensity
+slightly (scatter / focal spot), then counted with Poisson noise (imaging.md §2.4: N0 = 2×10⁴ counts per 5 mm
+detector element at both energies, so 8×10⁴ per 10 mm pixel: counts grow with the element's area), with detector
+artefacts: per-row gain residuals (0.4 %), linac pulse-to-pulse intensity
 residuals per column (0.3 %) and, sometimes, a dead detector row. Stored as 16-bit transmission (T × 65535).
 
 Default resolution 10 mm per pixel: a 40 ft scan is 260 × 1280 px, a 20 ft scan 260 × 666 px (0.3 m of air at
@@ -32,8 +33,8 @@ INNER_WIDTH_CM = 235.0
 HEIGHT_MM = 2600
 LENGTH_MM = {"20": 6058, "40": 12192}
 AIR_MM = 300
-N0_HIGH = 2.0e4
-N0_LOW = 1.0e4
+N0_PER_CM2 = 8.0e4
+"""Unattenuated counts per cm² of detector at 3 and 6 MeV alike (imaging.md §2.4: 2×10⁴ per 5 mm element)."""
 
 
 @dataclass(frozen=True)
@@ -321,10 +322,16 @@ def render(spec: ScanSpec) -> ScanImage:
     blur = 0.6 * 10 / px
     if blur > 0.3:
         t_low, t_high = ndimage.gaussian_filter(t_low, blur), ndimage.gaussian_filter(t_high, blur)
-    high = _detect(rng, t_high, N0_HIGH)
-    low = _detect(rng, t_low, N0_LOW)
+    n0 = counts_per_pixel(px)
+    high = _detect(rng, t_high, n0)
+    low = _detect(rng, t_low, n0)
     return ScanImage(high=high, low=low, px_mm=px, objects=boxes, goods=spec.goods, cargo=cargo,
                      segments=segments)
+
+
+def counts_per_pixel(px_mm: float) -> float:
+    """Unattenuated counts of one pixel: N0 per unit area times the pixel's area (8×10⁴ at 10 mm/px)."""
+    return N0_PER_CM2 * (px_mm / 10.0) ** 2
 
 
 def _detect(rng: np.random.Generator, t: np.ndarray, n0: float) -> np.ndarray:
