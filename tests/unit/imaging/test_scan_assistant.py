@@ -46,10 +46,11 @@ def test_tiny_training_run(tmp_path: Path) -> None:
     cell_y = np.clip((box.y + box.h // 2 - 4) // 4, 0, result.heat.shape[0] - 1)
     cell_x = np.clip((box.x + box.w // 2 - 4) // 4, 0, result.heat.shape[1] - 1)
     assert result.heat[cell_y, cell_x] > np.median(result.heat)
-    flagged = result.as_dict()
-    assert "high_z" in flagged["alerts"]
+    # (the pixel class there is metal: R is that of lead and a metre of textiles together, about 1.09)
+    out = result.as_dict()
+    assert "high_z" in out["alerts"]
     assert any(r["label"] == "high_z" and r["x"] < box.x + box.w and box.x < r["x"] + r["w"]
-               and r["y"] < box.y + box.h and box.y < r["y"] + r["h"] for r in flagged["regions"])
+               and r["y"] < box.y + box.h and box.y < r["y"] + r["h"] for r in out["regions"])
     # versioned artefact: same version for the same model, same outputs after loading
     folder, version = analyser.save(tmp_path, card_for(analyser))
     assert version.startswith("imaging-") and (folder / "MODEL_CARD.md").read_text().startswith("# Scan assistant")

@@ -4,10 +4,11 @@ Geometry: image rows run from the roof (row 0) to the floor, columns along the c
 container's width (235 cm inside). Each pixel's areal density (g/cm²) per material is built from the container
 shell (two 2 mm steel side walls with corrugation, corner posts, a 28 mm hardwood floor with steel cross members,
 the roof rail), the goods and any concealed object; T = exp(−Σ μ/ρ · ad) at 3 and 6 MeV (physics.py), blurred
-slightly (scatter / focal spot), then counted with Poisson noise (imaging.md §2.4: N0 = 2×10⁴ counts per 5 mm
-detector element at both energies, so 8×10⁴ per 10 mm pixel: counts grow with the element's area), with detector
-artefacts: per-row gain residuals (0.4 %), linac pulse-to-pulse intensity
-residuals per column (0.3 %) and, sometimes, a dead detector row. Stored as 16-bit transmission (T × 65535).
+slightly (scatter / focal spot), then counted with Poisson noise (imaging.md §2.4 assumes N0 = 2×10⁴ counts per
+5 mm pixel, one figure for both energies; scaled here with the pixel's area, since a detector element's counts grow
+with its area: 8×10⁴ per 10 mm pixel), with detector artefacts: per-row gain residuals (0.4 %), linac
+pulse-to-pulse intensity residuals per column (0.3 %) and, sometimes, a dead detector row. Stored as 16-bit
+transmission (T × 65535).
 
 Default resolution 10 mm per pixel: a 40 ft scan is 260 × 1280 px, a 20 ft scan 260 × 666 px (0.3 m of air at
 both ends). Everything is deterministic from the seed (numpy's PCG64 generator; a simulator, not a decision).
@@ -34,7 +35,7 @@ HEIGHT_MM = 2600
 LENGTH_MM = {"20": 6058, "40": 12192}
 AIR_MM = 300
 N0_PER_CM2 = 8.0e4
-"""Unattenuated counts per cm² of detector at 3 and 6 MeV alike (imaging.md §2.4: 2×10⁴ per 5 mm element)."""
+"""Unattenuated counts per cm² of detector at 3 and 6 MeV alike (imaging.md §2.4 assumes 2×10⁴ per 5 mm pixel)."""
 
 
 @dataclass(frozen=True)
