@@ -49,7 +49,7 @@ def test_rendered_scan_is_deterministic_and_high_z_separates_in_r() -> None:
     assert (decompose(full.high, full.low)[2] == ORGANIC).mean() > 0.3
     rgb = pseudo_colour(a.high, a.low)
     assert rgb.shape == (*a.shape, 3) and rgb.dtype == np.uint8
-    # a lead block in an empty container (only the walls in front) is high-Z in the material classes and colour
+    # a lead block in an empty container (only the walls in front) is high-Z in the material classes
     bare = render(ScanSpec(size="20", goods=(("empty", 1.0),), objects=(ObjectSpec("high_z", 0.5, 0.5, 1.2),),
                            px_mm=20.0, seed=4))
     lead = bare.objects[0]
