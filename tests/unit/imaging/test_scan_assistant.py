@@ -46,7 +46,7 @@ def test_tiny_training_run(tmp_path: Path) -> None:
     cell_y = np.clip((box.y + box.h // 2 - 4) // 4, 0, result.heat.shape[0] - 1)
     cell_x = np.clip((box.x + box.w // 2 - 4) // 4, 0, result.heat.shape[1] - 1)
     assert result.heat[cell_y, cell_x] > np.median(result.heat)
-    # (the pixel class there is metal: R is that of lead and a metre of textiles together, about 1.09)
+    # (the pixel class there is metal: R is that of the lead and the textiles across the container, about 1.09)
     out = result.as_dict()
     assert "high_z" in out["alerts"]
     assert any(r["label"] == "high_z" and r["x"] < box.x + box.w and box.x < r["x"] + r["w"]
