@@ -78,9 +78,3 @@ def test_the_short_bar_sees_a_short_piece_of_steel_the_long_bar_sees_a_blade_pac
     at = (110, 302)
     assert _feature(piece, "bar_short", *at) > _feature(piece, "bar_iso", *at)
     assert _feature(blade, "bar_iso", *at) > _feature(blade, "bar_short", *at)
-
-
-def test_the_goods_beside_a_patch_have_no_r_where_that_side_is_air() -> None:
-    near_end = _feature(_goods(), "lr_diff_r", 120, 60)  # 1.5 m to the left is outside the load
-    assert np.isnan(near_end)
-    assert _feature(_goods(), "lr_diff_r", 120, 350) < 0.05  # the same goods on both sides

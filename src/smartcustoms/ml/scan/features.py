@@ -4,9 +4,8 @@ feature is a box filter over the full image sampled at the patch centres.
 
 Patch features: local attenuation, its spread and its contrast down the column, R, high-Z and metal fractions,
 gradient, Laplacian, row context level, position; the excess over the robust goods background (background.py:
-mean, peak, against the column, at 3 MeV, its low/high ratio, and against its local spread); whether the goods
-1.5 m to the left and right differ (a boundary between two lots of goods, not an object; R on an air side is
-missing, NaN); the strongest 15 cm line of excess (thin steel) with its ratio; and bar-shaped matched filters on
+mean, peak, against the column, at 3 MeV, its low/high ratio, and against its local spread); the strongest 15 cm
+line of excess (thin steel) with its ratio; and bar-shaped matched filters on
 the excess (`_bars`: a blade pack or a gun's slide; 5 × 25 cm with and without the end test, 4 × 15 cm with
 it); the same bars on the iron-equivalent attenuation (materials.iron_equivalent: organic goods cancel, steel
 remains), with the share of the patch where the 3 MeV image is too dark for it; and the thin excess
@@ -14,7 +13,10 @@ remains), with the share of the patch where the 3 MeV image is too dark for it; 
 maximum and mean, the low/high ratio of the mean, and the same three bars on it — a blade or a gun beside a goods
 edge, where the medians are the wrong background. Contrasts against a box mean along the row (a row context
 1.3 m long, R and material residual against it, extreme residuals) were dropped: at a boundary between two kinds
-of goods — which training never shows — they look like an object."""
+of goods — which training never shows — they look like an object. So were, for the same reason, the goods 1.5 m to
+the left and to the right (how they differ from each other and from the patch, in attenuation and R): training
+sees them differ only where two lots of one kind meet, and where two kinds meet they made the patch look like an
+object (features version 6)."""
 
 from __future__ import annotations
 
@@ -36,15 +38,16 @@ from smartcustoms.ml.scan.materials import (
 
 PATCH_FEATURES: tuple[str, ...] = (
     "mean", "std", "d_col", "r_mean", "frac_hz", "frac_metal", "grad", "y_rel", "ctx_row", "lap", "end_dist",
-    "ex_mean", "ex_max", "ex_col", "ex_low", "ex_ratio", "ex_z", "lr_diff", "lr_diff_r", "lr_min", "line",
-    "line_ratio", "bar", "bar_iso", "bar_short", "steel_bar", "steel_bar_iso", "steel_bar_short", "low_dark",
+    "ex_mean", "ex_max", "ex_col", "ex_low", "ex_ratio", "ex_z", "line", "line_ratio", "bar", "bar_iso", "bar_short",
+    "steel_bar", "steel_bar_iso", "steel_bar_short", "low_dark",
     "thin_max", "thin_mean", "thin_ratio", "thin_bar", "thin_bar_iso", "thin_bar_short",
 )
-FEATURES_VERSION = 5
+FEATURES_VERSION = 6
 """Raised whenever a feature's meaning changes without its name changing (an artefact of another version is not
 loaded): 3 = excess against the better-fitting background, bar filters, no R beside air; 4 = the same bar filters
 on the iron-equivalent attenuation (organic goods cancelled); 5 = features added on the thin excess (a grey
-opening as the goods' background) — the changed list alone would already refuse an older artefact."""
+opening as the goods' background); 6 = the goods 1.5 m to the left and right dropped — the changed list alone
+would already refuse an older artefact."""
 SIGNATURE_FEATURES: tuple[str, ...] = (
     "loaded", "height", "alpha_mean", "alpha_p10", "alpha_p50", "alpha_p90", "alpha_p99", "organic", "mixed",
     "metal", "high_z", "r_median", "texture", "col_var", "row_var", "top_rough", "opaque", "periodic",
@@ -117,10 +120,10 @@ class _Boxes:
         np.cumsum(np.cumsum(a, axis=0), axis=1, out=sat[1:, 1:])
         return sat
 
-    def mean(self, a: np.ndarray, ky: int, kx: int, xs: np.ndarray | None = None) -> np.ndarray:
+    def mean(self, a: np.ndarray, ky: int, kx: int) -> np.ndarray:
         sat = self._table(a)
         y0, y1 = self._bounds(self.ys, ky, self.shape[0])
-        x0, x1 = self._bounds(self.xs if xs is None else xs, kx, self.shape[1])
+        x0, x1 = self._bounds(self.xs, kx, self.shape[1])
         y0, y1, x0, x1 = y0[:, None], y1[:, None], x0[None, :], x1[None, :]
         total = sat[y1, x1] - sat[y0, x1] - sat[y1, x0] + sat[y0, x0]
         return np.asarray(total / np.maximum((y1 - y0) * (x1 - x0), 1))
@@ -223,15 +226,6 @@ def patch_features(m: ScanMaps) -> np.ndarray:
     ex_mean = b.mean(ex, p, p)
     ex_low = b.mean(ex_l, p, p)
     noise = np.sqrt(np.maximum(b.mean(ex * ex, 4 * p, 4 * p), 0.0)) + 0.01  # summed-area rounding can dip below 0
-    # the goods 1.5 m to the left and to the right at the same height: an object (or a block of cigarettes) has
-    # the same goods on both sides; a boundary between two lots or kinds of goods has different goods
-    d = int(round(1500 / m.px_mm))
-    xl, xr = np.clip(m.xs - d, 0, w - 1), np.clip(m.xs + d, 0, w - 1)
-    left, right = b.mean(a_h, p, 4 * p, xl), b.mean(a_h, p, 4 * p, xr)
-    # R beside the patch is unknown (NaN, a missing value to the detector) where that side is mostly air
-    left_w, right_w = b.mean(wgt, p, 4 * p, xl), b.mean(wgt, p, 4 * p, xr)
-    left_r = np.where(left_w > 0.1, b.mean(rw, p, 4 * p, xl) / np.maximum(left_w, 1e-3), np.nan)
-    right_r = np.where(right_w > 0.1, b.mean(rw, p, 4 * p, xr) / np.maximum(right_w, 1e-3), np.nan)
     # thin steel (a blade pack, a gun's slide): the strongest excess along a 15 cm line, either orientation,
     # anywhere in the patch, and the low/high ratio of that excess (iron 1.18, organics 1.45, lead 0.96)
     ln = max(3, int(round(150 / m.px_mm)))
@@ -253,8 +247,7 @@ def patch_features(m: ScanMaps) -> np.ndarray:
     thin_bar, thin_iso = _bars(thin_h, m, 50, 250)
     cols = [mean, std, mean - ctx_col, r_mean, frac_hz, frac_metal, grad, yy / h, ctx_row, lap, end_dist,
             ex_mean, _patch_max(u(ex, 3), m), b.mean(m.res.col_h, p, p), ex_low,
-            np.clip(ex_low / np.maximum(ex_mean, 0.05), 0.0, 3.0), ex_mean / noise, np.abs(left - right),
-            np.abs(left_r - right_r), np.minimum(np.abs(mean - left), np.abs(mean - right)),
+            np.clip(ex_low / np.maximum(ex_mean, 0.05), 0.0, 3.0), ex_mean / noise,
             line, np.clip(line_l / np.maximum(line, 0.05), 0, 3), bar, bar_iso, bar_short,
             steel_bar, steel_iso, steel_short, b.mean(dark.astype(np.float64), p, p),
             _patch_max(u(thin_h, 3), m), thin_mean,
