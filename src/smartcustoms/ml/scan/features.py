@@ -14,9 +14,9 @@ maximum and mean, the low/high ratio of the mean, and the same three bars on it 
 edge, where the medians are the wrong background. Contrasts against a box mean along the row (a row context
 1.3 m long, R and material residual against it, extreme residuals) were dropped: at a boundary between two kinds
 of goods — which training never shows — they look like an object. So were, for the same reason, the goods 1.5 m to
-the left and to the right (how they differ from each other and from the patch, in attenuation and R): training
-sees them differ only where two lots of one kind meet, and where two kinds meet they made the patch look like an
-object (features version 6)."""
+the left and to the right (how they differ from each other and from the patch, in attenuation and R): among goods,
+training sees them differ only where two lots of one kind meet, and where two kinds meet they made the patch look
+like an object (features version 6)."""
 
 from __future__ import annotations
 
@@ -208,7 +208,7 @@ def patch_features(m: ScanMaps) -> np.ndarray:
     b = _Boxes((h, w), m.ys, m.xs)
     wgt = (a_h > 0.15).astype(np.float64)
     rw = r * wgt
-    b.keep(a_h, wgt, rw)  # each read several times
+    b.keep(a_h)  # read several times
     mean = b.mean(a_h, p, p)
     std = np.sqrt(np.maximum(b.mean(a_h * a_h, p, p) - mean * mean, 0))
     ctx_row = b.mean(a_h, max(3, p // 2), 8 * p)
