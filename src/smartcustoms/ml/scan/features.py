@@ -3,20 +3,19 @@ goods signature for declared-goods consistency, solid-waste and empty-container 
 feature is a box filter over the full image sampled at the patch centres.
 
 Patch features: local attenuation, its spread and its contrast down the column, R, high-Z and metal fractions,
-gradient, Laplacian, row context level, position; the excess over the robust goods background (background.py:
-mean, peak, against the column, at 3 MeV, its low/high ratio, and against its local spread); the strongest 15 cm
-line of excess (thin steel) with its ratio; and bar-shaped matched filters on
-the excess (`_bars`: a blade pack or a gun's slide; 5 × 25 cm with and without the end test, 4 × 15 cm with
-it); the same bars on the iron-equivalent attenuation (materials.iron_equivalent: organic goods cancel, steel
-remains), with the share of the patch where the 3 MeV image is too dark for it; and the thin excess
-(background.thin_excess: the goods with everything under 13 cm across opened away, their steps kept): its patch
-maximum and mean, the low/high ratio of the mean, and the same three bars on it — a blade or a gun beside a goods
-edge, where the medians are the wrong background. Contrasts against a box mean along the row (a row context
-1.3 m long, R and material residual against it, extreme residuals) were dropped: at a boundary between two kinds
-of goods — which training never shows — they look like an object. So were, for the same reason, the goods 1.5 m to
-the left and to the right (how they differ from each other and from the patch, in attenuation and R): among goods,
-training sees them differ only where two lots of one kind meet, and where two kinds meet they made the patch look
-like an object (features version 6)."""
+gradient, Laplacian, row context level, position; the excess over the robust goods background (background.py: mean,
+peak, against the column, at 3 MeV, its low/high ratio, and against its local spread); the strongest 15 cm line of
+excess (thin steel) with its ratio; and bar-shaped matched filters on the excess (`_bars`: a blade pack or a gun's
+slide; 5 × 25 cm with and without the end test, 4 × 15 cm with it); the same bars on the iron-equivalent attenuation
+(materials.iron_equivalent: organic goods cancel, steel remains), with the share of the patch where the 3 MeV image
+is too dark for it; and the thin excess (background.thin_excess: the goods with everything under 13 cm across opened
+away, their steps kept): its patch maximum and mean, the low/high ratio of the mean, and the same three bars on it —
+a blade or a gun beside a goods edge, where the medians are the wrong background. Contrasts against a box mean along
+the row (a row context 1.3 m long, R and material residual against it, extreme residuals) were dropped: at a
+boundary between two kinds of goods — which training never shows — they look like an object. So were, for the same
+reason, the goods 1.5 m to the left and to the right (how they differ from each other and from the patch, in
+attenuation and R): among goods, training sees them differ only where two lots of one kind meet, and where two kinds
+meet they made the patch look like an object (features version 6)."""
 
 from __future__ import annotations
 
