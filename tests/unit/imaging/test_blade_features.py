@@ -1,7 +1,7 @@
 """What the detector learns from and looks with for thin steel: a blade pack (7 cm wide) is a knife in training
 even though it fills less than half of a 16 cm patch; a bar-shaped excess with nothing as dense beside it or
-beyond its ends stands out from a chassis-sized block and from a long line; the goods' R beside a patch is
-unknown, not zero, where that side is air."""
+beyond its ends stands out from a chassis-sized block and from a long line; every patch has a value for each named
+feature, in the order of the names."""
 
 from __future__ import annotations
 
@@ -78,3 +78,11 @@ def test_the_short_bar_sees_a_short_piece_of_steel_the_long_bar_sees_a_blade_pac
     at = (110, 302)
     assert _feature(piece, "bar_short", *at) > _feature(piece, "bar_iso", *at)
     assert _feature(blade, "bar_iso", *at) > _feature(blade, "bar_short", *at)
+
+
+def test_every_patch_has_a_value_for_each_named_feature() -> None:
+    high, low = _pair(_goods())
+    m = maps(high, low, PX)
+    f = patch_features(m)
+    assert f.shape == (m.ys.size * m.xs.size, len(PATCH_FEATURES))
+    assert np.isfinite(f).all()  # nothing is left unknown, not even beside the air at the ends of the load
